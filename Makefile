@@ -1,0 +1,67 @@
+# vSMMU LTS: virtual SMMUv3 support for iommufd, as a patch series on
+# Debian's linux-source-6.12.  Every target runs the idempotent set-up first.
+#
+#   make demo            boot the VM and walk through the VMM flow
+#   make check           everything CI checks (see README)
+#
+# Developer verbs: tree, export, series-status, kernel, vm-build, vm-test,
+# checkpatch, apply-check, abi-check, bisect-check, clean.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all setup tree export series-status kernel vm-build vm-test \
+	checkpatch apply-check abi-check check demo bisect-check bench clean \
+	tree-if-missing tree-in-sync
+
+all: check
+
+setup:
+	@$(S)/setup.sh
+
+tree: setup
+	@$(S)/tree.sh
+
+tree-if-missing: setup
+	@[ -d build/linux/.git ] || $(S)/tree.sh
+
+# make check proves the series in patches/, so the tree must match it.
+tree-in-sync: tree-if-missing
+	@$(S)/series-status.sh --quiet || { $(S)/series-status.sh; \
+		echo "make check builds build/linux: make export (or make tree FORCE=1) first"; exit 1; }
+
+export:
+	@$(S)/export.sh
+
+series-status:
+	@$(S)/series-status.sh
+
+kernel: tree-if-missing
+	@$(S)/kernel.sh
+
+vm-build: kernel
+	@$(S)/vm-build.sh
+
+vm-test: vm-build
+	@$(S)/vm-run.sh
+
+checkpatch: tree-if-missing
+	@$(S)/checkpatch.sh
+
+apply-check: tree-if-missing
+	@$(S)/apply-check.sh
+
+abi-check: tree-if-missing
+	@$(S)/abi-check.sh
+
+check: setup
+	@$(S)/check.sh
+
+demo: vm-build
+	@DEMO=1 $(S)/vm-run.sh
+
+bisect-check: tree-in-sync
+	@$(S)/bisect-check.sh
+
+clean:
+	rm -rf build/kernel build/vm build/hdr

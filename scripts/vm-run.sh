@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Boot the test VM on build/kernel's Image and build/vm's initramfs, save the
+# console to build/vm/console.log and print the parsed results.
+#
+#   BOOT=acpi (default)  UEFI firmware, ACPI tables (IORT)
+#   BOOT=dt              direct kernel boot with a device tree
+#   SUITES=a,b           run a subset (names from vm/suites, or kunit)
+#   VM_TIMEOUT=seconds   hard limit for the whole VM run (default 2400)
+#   VERBOSE=1            echo the whole console, not just progress lines
+#   DEMO=1               run the demo instead of the suites
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/lib.sh"
+VM=$BUILD/vm
+image=$KOUT/arch/arm64/boot/Image
+[ -f "$image" ] || die "no kernel image (make kernel)"
+[ -f "$VM/initramfs.cpio.gz" ] || die "no initramfs (make vm-build)"
+
+boot=${BOOT:-acpi}
+timeout_s=${VM_TIMEOUT:-2400}
+append="console=ttyAMA0 loglevel=6 kasan.fault=report kasan_multi_shot"
+append+=" kmemleak=on vsmmu.suites=${SUITES:-}"
+[ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
+args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested
+      -cpu max,pauth-impdef=on -smp 2 -m 4G
+      -nographic -no-reboot -nic none -device edu
+      -kernel "$image" -initrd "$VM/initramfs.cpio.gz")
+case "$boot" in
+acpi)
+	fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+	[ -f "$fw" ] || die "UEFI firmware $fw missing (make setup)"
+	args+=(-bios "$fw") ;;
+dt)	append+=" acpi=off" ;;
+*)	die "BOOT must be acpi or dt" ;;
+esac
+
+log=$VM/console.log
+note "booting qemu-system-aarch64 ($boot, timeout ${timeout_s}s); console: $log"
+set +e
+timeout -k 10 "$timeout_s" qemu-system-aarch64 "${args[@]}" -append "$append" \
+	</dev/null 2>&1 | tee "$log" | if [ "${VERBOSE:-0}" = 1 ]; then
+		cat
+	elif [ "${DEMO:-0}" = 1 ]; then
+		sed -u -n '/^@@vsmmu suite-begin demo/,/^@@vsmmu suite-end demo/{/^@@vsmmu/d;p}'
+	else
+		grep --line-buffered -E '^@@vsmmu (suite-begin|suite-end|boot-done|kmemleak-scan|all-done)' |
+			sed -u 's/^@@vsmmu /  vm: /'
+	fi
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 124 ] && note "the VM hit its ${timeout_s}s time limit"
+if [ "${DEMO:-0}" = 1 ]; then
+	exec python3 "$top/scripts/parse-results.py" --qemu-rc "$rc" --demo "$log"
+fi
+expect=${SUITES:-kunit,$(awk '!/^#/ && NF {printf "%s,", $1}' "$top/vm/suites")}
+exec python3 "$top/scripts/parse-results.py" --qemu-rc "$rc" --expect "$expect" "$log"

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* VMM-style device plumbing shared by the end-to-end tests and the demo. */
+#include "vmm.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+static int read_sysfs(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+int vmm_find_pci(uint16_t vendor, uint16_t device, char *bdf, size_t len)
+{
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	char path[300], val[32];
+	struct dirent *e;
+	int ret = -ENODEV;
+
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 e->d_name);
+		if (read_sysfs(path, val, sizeof(val)) ||
+		    strtoul(val, NULL, 0) != vendor)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 e->d_name);
+		if (read_sysfs(path, val, sizeof(val)) ||
+		    strtoul(val, NULL, 0) != device)
+			continue;
+		snprintf(bdf, len, "%s", e->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+int vmm_bind_vfio_pci(const char *bdf)
+{
+	char path[300], link[300];
+	ssize_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = 0;
+		if (strstr(link, "/vfio-pci"))
+			return 0;
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		ret = write_sysfs(path, bdf);
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	ret = write_sysfs(path, "vfio-pci");
+	if (ret)
+		return ret;
+	return write_sysfs("/sys/bus/pci/drivers_probe", bdf);
+}
+
+int vmm_open_cdev(struct vmm_dev *d, const char *bdf)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg) };
+	char path[300], dev[300];
+	struct dirent *e;
+	DIR *dir;
+
+	memset(d, 0, sizeof(*d));
+	d->vfio_fd = -1;
+	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	dev[0] = 0;
+	while ((e = readdir(dir)))
+		if (!strncmp(e->d_name, "vfio", 4))
+			snprintf(dev, sizeof(dev), "/dev/vfio/devices/%s",
+				 e->d_name);
+	closedir(dir);
+	if (!dev[0])
+		return -ENODEV;
+	d->vfio_fd = open(dev, O_RDWR);
+	if (d->vfio_fd < 0)
+		return -errno;
+
+	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(d->vfio_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		return -errno;
+	d->bar0_off = reg.offset;
+	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(d->vfio_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		return -errno;
+	d->cfg_off = reg.offset;
+	return 0;
+}
+
+int vmm_bind_iommufd(struct vmm_dev *d, int iommufd)
+{
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind),
+		.iommufd = iommufd,
+	};
+
+	if (ioctl(d->vfio_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return -errno;
+	d->dev_id = bind.out_devid;
+	return 0;
+}
+
+int vmm_attach(struct vmm_dev *d, uint32_t pt_id)
+{
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+		.pt_id = pt_id,
+	};
+
+	return ioctl(d->vfio_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) ?
+		-errno : 0;
+}
+
+int vmm_enable_bus_master(struct vmm_dev *d)
+{
+	uint16_t cmd;
+
+	if (pread(d->vfio_fd, &cmd, 2, d->cfg_off + PCI_COMMAND) != 2)
+		return -EIO;
+	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	if (pwrite(d->vfio_fd, &cmd, 2, d->cfg_off + PCI_COMMAND) != 2)
+		return -EIO;
+	return 0;
+}
+
+void vmm_close(struct vmm_dev *d)
+{
+	if (d->vfio_fd >= 0)
+		close(d->vfio_fd);
+	d->vfio_fd = -1;
+}
+
+int vmm_ioas_alloc(int iommufd, uint32_t *ioas_id)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &cmd))
+		return -errno;
+	*ioas_id = cmd.out_ioas_id;
+	return 0;
+}
+
+int vmm_ioas_map_fixed(int iommufd, uint32_t ioas_id, void *va, size_t len,
+		       uint64_t iova)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP, &cmd) ? -errno : 0;
+}
+
+int vmm_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova, size_t len)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = len,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &cmd) ? -errno : 0;
+}
+
+int vmm_bar0_read32(struct vmm_dev *d, uint32_t off, uint32_t *val)
+{
+	return pread(d->vfio_fd, val, 4, d->bar0_off + off) == 4 ? 0 : -EIO;
+}
+
+int vmm_bar0_write32(struct vmm_dev *d, uint32_t off, uint32_t val)
+{
+	return pwrite(d->vfio_fd, &val, 4, d->bar0_off + off) == 4 ? 0 : -EIO;
+}
+
+int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
+	    int to_ram)
+{
+	struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	uint32_t cmd = EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0);
+	uint32_t status;
+	int i, ret;
+
+	/* edu registers are 64 bit, but a 32-bit write sets the whole value. */
+	if (src >> 32 || dst >> 32)
+		return -EINVAL;
+	ret = vmm_bar0_write32(d, EDU_DMA_SRC, src);
+	ret = ret ?: vmm_bar0_write32(d, EDU_DMA_DST, dst);
+	ret = ret ?: vmm_bar0_write32(d, EDU_DMA_COUNT, len);
+	ret = ret ?: vmm_bar0_write32(d, EDU_DMA_CMD, cmd);
+	if (ret)
+		return ret;
+	/* edu runs its DMA from a 100 ms timer; allow for a slow emulator. */
+	for (i = 0; i < 3000; i++) {
+		ret = vmm_bar0_read32(d, EDU_DMA_CMD, &status);
+		if (ret)
+			return ret;
+		if (!(status & EDU_CMD_START))
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return -ETIMEDOUT;
+}

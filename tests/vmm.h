@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What a VMM does to hand a PCI device to a guest through iommufd, in small
+ * steps the tests and the demo share: find the device, bind it to vfio-pci,
+ * open its VFIO cdev, bind it to an iommufd, map guest memory into an IOAS
+ * and attach, then drive QEMU's "edu" test device to DMA through the SMMU.
+ *
+ * Every function returns 0 or a negative errno and never exits, so callers
+ * decide how to report.
+ */
+#ifndef VSMMU_TESTS_VMM_H
+#define VSMMU_TESTS_VMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+#define EDU_IDENT	0x00		/* reads 0x010000ed on QEMU 10 */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_START	0x1
+#define EDU_CMD_TO_RAM	0x2
+#define EDU_BUF_ADDR	0x40000		/* edu's own buffer, device side */
+#define EDU_BUF_SIZE	4096
+#define EDU_DMA_BITS	28		/* edu masks DMA addresses to 28 bits */
+
+struct vmm_dev {
+	char bdf[32];		/* PCI address, e.g. 0000:00:02.0 */
+	int vfio_fd;		/* open VFIO device cdev */
+	uint32_t dev_id;	/* iommufd device id after bind */
+	uint64_t bar0_off;	/* region offsets inside vfio_fd */
+	uint64_t cfg_off;
+};
+
+int vmm_find_pci(uint16_t vendor, uint16_t device, char *bdf, size_t len);
+int vmm_bind_vfio_pci(const char *bdf);
+int vmm_open_cdev(struct vmm_dev *d, const char *bdf);
+int vmm_bind_iommufd(struct vmm_dev *d, int iommufd);
+int vmm_attach(struct vmm_dev *d, uint32_t pt_id);
+int vmm_enable_bus_master(struct vmm_dev *d);
+void vmm_close(struct vmm_dev *d);
+
+int vmm_ioas_alloc(int iommufd, uint32_t *ioas_id);
+int vmm_ioas_map_fixed(int iommufd, uint32_t ioas_id, void *va, size_t len,
+		       uint64_t iova);
+int vmm_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova, size_t len);
+
+int vmm_bar0_read32(struct vmm_dev *d, uint32_t off, uint32_t *val);
+int vmm_bar0_write32(struct vmm_dev *d, uint32_t off, uint32_t val);
+
+/* One edu DMA of @len bytes; waits for completion (bounded). */
+int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
+	    int to_ram);
+
+#endif
