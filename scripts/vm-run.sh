@@ -18,7 +18,7 @@ image=$KOUT/arch/arm64/boot/Image
 
 boot=${BOOT:-acpi}
 timeout_s=${VM_TIMEOUT:-2400}
-append="console=ttyAMA0 loglevel=6 kasan.fault=report kasan_multi_shot"
+append="console=ttyAMA0 loglevel=7 kasan.fault=report kasan_multi_shot"
 append+=" kmemleak=on vsmmu.suites=${SUITES:-}"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
 args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested

@@ -47,8 +47,11 @@ FIXTURE_SETUP(edu)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->mem);
 	memset(self->mem, 0, 2 * PAGE);
+	/* One mapping per page, so that either can be unmapped alone. */
 	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id,
-					self->mem, 2 * PAGE, IOVA));
+					self->mem, PAGE, IOVA));
+	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id,
+					self->mem + PAGE, PAGE, IOVA + PAGE));
 	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
 	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
 }

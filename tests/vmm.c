@@ -102,7 +102,6 @@ int vmm_bind_vfio_pci(const char *bdf)
 
 int vmm_open_cdev(struct vmm_dev *d, const char *bdf)
 {
-	struct vfio_region_info reg = { .argsz = sizeof(reg) };
 	char path[300], dev[300];
 	struct dirent *e;
 	DIR *dir;
@@ -123,8 +122,13 @@ int vmm_open_cdev(struct vmm_dev *d, const char *bdf)
 	if (!dev[0])
 		return -ENODEV;
 	d->vfio_fd = open(dev, O_RDWR);
-	if (d->vfio_fd < 0)
-		return -errno;
+	return d->vfio_fd < 0 ? -errno : 0;
+}
+
+/* A cdev answers nothing but BIND_IOMMUFD until it is bound. */
+static int vmm_find_regions(struct vmm_dev *d)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg) };
 
 	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
 	if (ioctl(d->vfio_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
@@ -147,7 +151,7 @@ int vmm_bind_iommufd(struct vmm_dev *d, int iommufd)
 	if (ioctl(d->vfio_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
 		return -errno;
 	d->dev_id = bind.out_devid;
-	return 0;
+	return vmm_find_regions(d);
 }
 
 int vmm_attach(struct vmm_dev *d, uint32_t pt_id)
