@@ -24,7 +24,12 @@ import_base() {
 	git_t config user.email "dev@vsmmu-lts.invalid"
 	git_t config core.autocrlf false
 	git_t config gc.auto 0
-	# The source package ships no .git; its .gitignore files still apply.
+	# Debian's top-level .gitignore ignores every top-level path ("/*",
+	# for its packaging repository), which would hide every new file of
+	# the series from git.  Drop that block in the import; no patch
+	# touches .gitignore, so the series applies to 6.12.y unchanged.
+	sed -i '/^# Debian packaging: ignore everything/,/^!\/debian\/$/d' "$TREE/.gitignore"
+	sed -i '${/^#$/d}' "$TREE/.gitignore"
 	git_t add -A -f .
 	GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
 		git_t commit -q -m "Linux $ver (Debian linux-source-6.12)"
