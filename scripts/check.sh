@@ -36,12 +36,13 @@ stage "kernel" "$S/kernel.sh"
 stage "vm-build" "$S/vm-build.sh"
 printf '\n### vm-test\n'
 s=$SECONDS
-out=$("$S/vm-run.sh" | tee /dev/stderr)
-rc=$?
+res=$BUILD/vm/results.txt
+"$S/vm-run.sh" | tee "$res"
+rc=${PIPESTATUS[0]}
 times+=("$(printf '%-14s %5ds' vm-test $((SECONDS - s)))")
 printf '\nmake check stages:\n'
 printf '  %s\n' "${times[@]}"
 printf '  %-14s %5ds\n' total $((SECONDS - t0))
 # The results line comes last, for people and for CI.
-printf '%s\n' "$out" | tail -n 1
+tail -n 1 "$res"
 exit $rc
