@@ -55,7 +55,6 @@ class Suite:
         self.seconds = None
         self.failures = []
         self.skips = []
-        self.notes = []
 
 
 def parse(lines):
