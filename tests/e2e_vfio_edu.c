@@ -116,7 +116,7 @@ TEST_F(edu, dma_blocked_after_unmap)
  */
 TEST_F(edu, viommu_commands_absent)
 {
-	static const unsigned int nrs[] = { 0x91, 0x93, 0x94 };
+	static const unsigned int nrs[] = { 0x93, 0x94 };
 	uint32_t arg[16] = { sizeof(arg) };
 	unsigned int i;
 
@@ -145,6 +145,29 @@ TEST_F(edu, viommu_alloc_smmuv3_not_supported_yet)
 	EXPECT_EQ(-1, ioctl(self->iommufd, IOMMU_VIOMMU_ALLOC, &cmd));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	EXPECT_EQ(0, cmd.out_viommu_id);
+}
+
+/*
+ * IOMMU_VDEVICE_ALLOC exists; with no vIOMMU to name (the SMMUv3 driver
+ * makes none yet) it answers ENOENT, and the device keeps working.
+ */
+TEST_F(edu, vdevice_alloc_needs_a_viommu)
+{
+	struct iommu_vdevice_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = self->dev.dev_id,
+		.virt_id = 1,
+	};
+
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->iommufd, IOMMU_VDEVICE_ALLOC, &cmd));
+	EXPECT_EQ(ENOENT, errno);
+	/* The device itself is no vIOMMU either */
+	cmd.viommu_id = self->dev.dev_id;
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->iommufd, IOMMU_VDEVICE_ALLOC, &cmd));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, cmd.out_vdevice_id);
 }
 
 TEST_HARNESS_MAIN
