@@ -20,7 +20,11 @@ cc="${CROSS}gcc -static -O2 -g0 -Wall -Werror -isystem $hdr"
 note "building the project's test programs and init"
 $cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
 	-o "$VM/bin/e2e_vfio_edu" "$top/tests/e2e_vfio_edu.c" "$top/tests/vmm.c"
-$cc -I"$top/tests" -o "$VM/bin/demo_vfio_edu" "$top/tests/demo_vfio_edu.c" "$top/tests/vmm.c"
+$cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
+	-o "$VM/bin/e2e_vsmmu" "$top/tests/e2e_vsmmu.c" "$top/tests/guest_s1.c" \
+	"$top/tests/vmm.c"
+$cc -I"$top/tests" -o "$VM/bin/demo_vsmmu" "$top/tests/demo_vsmmu.c" \
+	"$top/tests/guest_s1.c" "$top/tests/vmm.c"
 $cc -o "$VM/bin/init" "$top/vm/init.c"
 
 gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
@@ -37,3 +41,4 @@ gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
 } > "$VM/initramfs.list"
 "$VM/gen_init_cpio" "$VM/initramfs.list" | gzip -1 > "$VM/initramfs.cpio.gz"
 note "initramfs: $VM/initramfs.cpio.gz ($(du -h "$VM/initramfs.cpio.gz" | cut -f1))"
+"$top/scripts/iort.sh"

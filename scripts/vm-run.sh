@@ -8,23 +8,35 @@
 #   VM_TIMEOUT=seconds   hard limit for the whole VM run (default 2400)
 #   VERBOSE=1            echo the whole console, not just progress lines
 #   DEMO=1               run the demo instead of the suites
+#   DUMP=path DUMP_OUT=f copy a file of the VM to f instead (hex on the console)
+#   INITRD=file          another initramfs (default: initramfs-acpi.img for
+#                        ACPI boots, with the IORT upgrade, else the plain one)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 VM=$BUILD/vm
 image=$KOUT/arch/arm64/boot/Image
 [ -f "$image" ] || die "no kernel image (make kernel)"
-[ -f "$VM/initramfs.cpio.gz" ] || die "no initramfs (make vm-build)"
-
 boot=${BOOT:-acpi}
+if [ -n "${INITRD:-}" ]; then
+	initrd=$INITRD
+elif [ "$boot" = acpi ]; then
+	initrd=$VM/initramfs-acpi.img
+else
+	initrd=$VM/initramfs.cpio.gz
+fi
+[ -f "$initrd" ] || die "no initramfs $initrd (make vm-build)"
+# The suites this run must report, fixed before the VM starts
+expect=${SUITES:-kunit,$(awk '!/^#/ && NF {printf "%s,", $1}' "$top/vm/suites")}
 timeout_s=${VM_TIMEOUT:-2400}
 append="console=ttyAMA0 loglevel=7 kasan.fault=report kasan_multi_shot"
 append+=" kmemleak=on vsmmu.suites=${SUITES:-}"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
+[ -n "${DUMP:-}" ] && append+=" vsmmu.dump=$DUMP"
 args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested
       -cpu max,pauth-impdef=on -smp 2 -m 4G
       -nographic -no-reboot -nic none -device edu
-      -kernel "$image" -initrd "$VM/initramfs.cpio.gz")
+      -kernel "$image" -initrd "$initrd")
 case "$boot" in
 acpi)
 	fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
@@ -34,7 +46,7 @@ dt)	append+=" acpi=off" ;;
 *)	die "BOOT must be acpi or dt" ;;
 esac
 
-log=$VM/console.log
+log=${VM_LOG:-$VM/console.log}
 note "booting qemu-system-aarch64 ($boot, timeout ${timeout_s}s); console: $log"
 set +e
 timeout -k 10 "$timeout_s" qemu-system-aarch64 "${args[@]}" -append "$append" \
@@ -49,8 +61,12 @@ timeout -k 10 "$timeout_s" qemu-system-aarch64 "${args[@]}" -append "$append" \
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && note "the VM hit its ${timeout_s}s time limit"
+if [ -n "${DUMP:-}" ]; then
+	sed -n '/^@@vsmmu dump-begin/,/^@@vsmmu dump-end/{/^@@vsmmu/d;s/\r//;p}' "$log" |
+		python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex("".join(sys.stdin.read().split())))' > "${DUMP_OUT:?}"
+	exit 0
+fi
 if [ "${DEMO:-0}" = 1 ]; then
 	exec python3 "$top/scripts/parse-results.py" --qemu-rc "$rc" --demo "$log"
 fi
-expect=${SUITES:-kunit,$(awk '!/^#/ && NF {printf "%s,", $1}' "$top/vm/suites")}
 exec python3 "$top/scripts/parse-results.py" --qemu-rc "$rc" --expect "$expect" "$log"

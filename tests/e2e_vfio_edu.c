@@ -30,18 +30,9 @@ FIXTURE(edu)
 
 FIXTURE_SETUP(edu)
 {
-	char bdf[32];
-
-	self->iommufd = -1;
 	self->dev.vfio_fd = -1;
-	ASSERT_EQ(0, vmm_find_pci(EDU_VENDOR, EDU_DEVICE, bdf, sizeof(bdf)));
-	ASSERT_EQ(0, vmm_bind_vfio_pci(bdf));
-	ASSERT_EQ(0, vmm_open_cdev(&self->dev, bdf));
-
-	self->iommufd = open("/dev/iommu", O_RDWR);
-	ASSERT_LE(0, self->iommufd);
-	ASSERT_EQ(0, vmm_bind_iommufd(&self->dev, self->iommufd));
-	ASSERT_EQ(0, vmm_ioas_alloc(self->iommufd, &self->ioas_id));
+	ASSERT_EQ(0, vmm_open_edu(&self->dev, &self->iommufd,
+				  &self->ioas_id));
 
 	self->mem = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -129,27 +120,8 @@ TEST_F(edu, viommu_commands_absent)
 }
 
 /*
- * IOMMU_VIOMMU_ALLOC exists, but the SMMUv3 driver has not opted in yet:
- * the core answers EOPNOTSUPP for a device behind it before it looks at
- * the HWPT.  1 is the sheet's IOMMU_VIOMMU_TYPE_ARM_SMMUV3.
- */
-TEST_F(edu, viommu_alloc_smmuv3_not_supported_yet)
-{
-	struct iommu_viommu_alloc cmd = {
-		.size = sizeof(cmd),
-		.type = 1,
-		.dev_id = self->dev.dev_id,
-	};
-
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->iommufd, IOMMU_VIOMMU_ALLOC, &cmd));
-	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_EQ(0, cmd.out_viommu_id);
-}
-
-/*
- * IOMMU_VDEVICE_ALLOC exists; with no vIOMMU to name (the SMMUv3 driver
- * makes none yet) it answers ENOENT, and the device keeps working.
+ * IOMMU_VDEVICE_ALLOC exists; with no vIOMMU to name it answers ENOENT
+ * (e2e_vsmmu covers vIOMMUs on this SMMU).
  */
 TEST_F(edu, vdevice_alloc_needs_a_viommu)
 {

@@ -3,6 +3,7 @@
 #include "vmm.h"
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,6 +73,24 @@ int vmm_find_pci(uint16_t vendor, uint16_t device, char *bdf, size_t len)
 	}
 	closedir(dir);
 	return ret;
+}
+
+int vmm_open_edu(struct vmm_dev *d, int *iommufd, uint32_t *ioas_id)
+{
+	char bdf[32];
+	int ret;
+
+	*iommufd = -1;
+	ret = vmm_find_pci(EDU_VENDOR, EDU_DEVICE, bdf, sizeof(bdf));
+	ret = ret ?: vmm_bind_vfio_pci(bdf);
+	ret = ret ?: vmm_open_cdev(d, bdf);
+	if (ret)
+		return ret;
+	*iommufd = open("/dev/iommu", O_RDWR);
+	if (*iommufd < 0)
+		return -errno;
+	return vmm_bind_iommufd(d, *iommufd) ?:
+	       vmm_ioas_alloc(*iommufd, ioas_id);
 }
 
 int vmm_bind_vfio_pci(const char *bdf)
@@ -232,6 +251,108 @@ int vmm_bar0_write32(struct vmm_dev *d, uint32_t off, uint32_t val)
 	return pwrite(d->vfio_fd, &val, 4, d->bar0_off + off) == 4 ? 0 : -EIO;
 }
 
+int vmm_nest_parent_alloc(int iommufd, uint32_t dev_id, uint32_t ioas_id,
+			  uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+		.dev_id = dev_id,
+		.pt_id = ioas_id,
+	};
+
+	if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &cmd))
+		return -errno;
+	*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+int vmm_vsmmu_alloc(int iommufd, uint32_t dev_id, uint32_t s2_id,
+		    uint32_t *viommu_id)
+{
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd),
+		.type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+		.dev_id = dev_id,
+		.hwpt_id = s2_id,
+	};
+
+	if (ioctl(iommufd, IOMMU_VIOMMU_ALLOC, &cmd))
+		return -errno;
+	*viommu_id = cmd.out_viommu_id;
+	return 0;
+}
+
+int vmm_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
+		      uint64_t vsid, uint32_t *vdev_id)
+{
+	struct iommu_vdevice_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu_id,
+		.dev_id = dev_id,
+		.virt_id = vsid,
+	};
+
+	if (ioctl(iommufd, IOMMU_VDEVICE_ALLOC, &cmd))
+		return -errno;
+	*vdev_id = cmd.out_vdevice_id;
+	return 0;
+}
+
+int vmm_nested_alloc(int iommufd, uint32_t dev_id, uint32_t viommu_id,
+		     const uint64_t ste[2], uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_arm_smmuv3 vste = {
+		.ste = { htole64(ste[0]), htole64(ste[1]) },
+	};
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = viommu_id,
+		.data_type = IOMMU_HWPT_DATA_ARM_SMMUV3,
+		.data_len = sizeof(vste),
+		.data_uptr = (uintptr_t)&vste,
+	};
+
+	if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &cmd))
+		return -errno;
+	*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+int vmm_vsmmu_invalidate(int iommufd, uint32_t viommu_id,
+			 const uint64_t (*cmds)[2], uint32_t n, uint32_t *done)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate inv[16];
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = viommu_id,
+		.data_uptr = (uintptr_t)inv,
+		.data_type = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+		.entry_len = sizeof(inv[0]),
+		.entry_num = n,
+	};
+	uint32_t i;
+	int ret;
+
+	if (n > 16)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		inv[i].cmd[0] = htole64(cmds[i][0]);
+		inv[i].cmd[1] = htole64(cmds[i][1]);
+	}
+	ret = ioctl(iommufd, IOMMU_HWPT_INVALIDATE, &cmd) ? -errno : 0;
+	*done = cmd.entry_num;
+	return ret;
+}
+
+int vmm_destroy(int iommufd, uint32_t id)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl(iommufd, IOMMU_DESTROY, &cmd) ? -errno : 0;
+}
+
 int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
 	    int to_ram)
 {
@@ -259,4 +380,10 @@ int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
 		nanosleep(&tick, NULL);
 	}
 	return -ETIMEDOUT;
+}
+
+int edu_copy(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len)
+{
+	return edu_dma(d, src, EDU_BUF_ADDR, len, 0) ?:
+	       edu_dma(d, EDU_BUF_ADDR, dst, len, 1);
 }

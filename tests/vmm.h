@@ -36,6 +36,8 @@ struct vmm_dev {
 };
 
 int vmm_find_pci(uint16_t vendor, uint16_t device, char *bdf, size_t len);
+/* All of the next five for edu: find, vfio-pci, cdev, iommufd bind, an IOAS */
+int vmm_open_edu(struct vmm_dev *d, int *iommufd, uint32_t *ioas_id);
 int vmm_bind_vfio_pci(const char *bdf);
 int vmm_open_cdev(struct vmm_dev *d, const char *bdf);
 int vmm_bind_iommufd(struct vmm_dev *d, int iommufd);
@@ -51,8 +53,25 @@ int vmm_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova, size_t len);
 int vmm_bar0_read32(struct vmm_dev *d, uint32_t off, uint32_t *val);
 int vmm_bar0_write32(struct vmm_dev *d, uint32_t off, uint32_t val);
 
+/* The virtual SMMU: a VM's stage-2, its vSMMU, vDEVICEs, nested HWPTs */
+int vmm_nest_parent_alloc(int iommufd, uint32_t dev_id, uint32_t ioas_id,
+			  uint32_t *hwpt_id);
+int vmm_vsmmu_alloc(int iommufd, uint32_t dev_id, uint32_t s2_id,
+		    uint32_t *viommu_id);
+int vmm_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
+		      uint64_t vsid, uint32_t *vdev_id);
+/* A nested HWPT from the guest's STE words 0 and 1 (CPU order) */
+int vmm_nested_alloc(int iommufd, uint32_t dev_id, uint32_t viommu_id,
+		     const uint64_t ste[2], uint32_t *hwpt_id);
+/* Forward up to 16 guest commands; *done is entry_num as the kernel says */
+int vmm_vsmmu_invalidate(int iommufd, uint32_t viommu_id,
+			 const uint64_t (*cmds)[2], uint32_t n, uint32_t *done);
+int vmm_destroy(int iommufd, uint32_t id);
+
 /* One edu DMA of @len bytes; waits for completion (bounded). */
 int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
 	    int to_ram);
+/* Two edu DMAs: @len bytes from device address @src to @dst, via edu */
+int edu_copy(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len);
 
 #endif

@@ -73,6 +73,25 @@ static void cat_file(const char *path)
 	fflush(stdout);
 }
 
+/* Print a file in hex between markers, for the host to capture. */
+static void dump_hex(const char *path)
+{
+	unsigned char buf[16];
+	ssize_t n, i;
+	int fd = open(path, O_RDONLY);
+
+	say(MARK " dump-begin %s\n", path);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			printf("%02x", buf[i]);
+		printf("\n");
+	}
+	fflush(stdout);
+	if (fd >= 0)
+		close(fd);
+	say(MARK " dump-end\n");
+}
+
 /* Value of "key=" on the kernel command line, or NULL. */
 static const char *cmdline_get(const char *key)
 {
@@ -234,8 +253,14 @@ int main(void)
 	say(MARK " boot-done nr_hugepages=");
 	cat_file("/proc/sys/vm/nr_hugepages");
 
+	if (cmdline_get("vsmmu.dump")) {
+		dump_hex(cmdline_get("vsmmu.dump"));
+		sync();
+		reboot(RB_POWER_OFF);
+		return 0;
+	}
 	if (cmdline_get("vsmmu.demo")) {
-		run_suite("demo", "/tests/demo_vfio_edu");
+		run_suite("demo", "/tests/demo_vsmmu");
 		kmemleak_scan();
 		say(MARK " all-done\n");
 		sync();

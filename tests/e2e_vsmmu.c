@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * End to end on the emulated SMMUv3, as a VMM builds a virtual SMMU for its
+ * guest: the SMMU's description (IOMMU_GET_HW_INFO), the VM's stage-2
+ * (a nesting parent HWPT) and the vSMMU on top of it, with the rule that
+ * decides whether a vSMMU may exist at all.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "kselftest_harness.h"
+#include "guest_s1.h"
+#include "vmm.h"
+
+/* SMMUv3 ID register fields the tests look at (SMMUv3 architecture) */
+#define IDR0_S2P		(1U << 0)
+#define IDR0_S1P		(1U << 1)
+#define IDR0_TTF		(3U << 2)
+#define IDR0_COHACC		(1U << 4)
+#define IDR0_HYP		(1U << 9)
+#define IDR0_VMID16		(1U << 18)
+#define IDR1_SIDSIZE		0x3fU
+#define IDR5_GRAN4K		(1U << 4)
+#define IDR5_OAS		7U
+
+FIXTURE(smmu)
+{
+	struct vmm_dev dev;
+	int iommufd;
+	uint32_t ioas_id;
+};
+
+FIXTURE_SETUP(smmu)
+{
+	self->dev.vfio_fd = -1;
+	ASSERT_EQ(0, vmm_open_edu(&self->dev, &self->iommufd,
+				  &self->ioas_id));
+}
+
+FIXTURE_TEARDOWN(smmu)
+{
+	vmm_close(&self->dev);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+}
+
+static int hw_info(struct __test_metadata *_metadata, int iommufd,
+		   uint32_t dev_id, uint32_t flags, uint32_t in_type,
+		   struct iommu_hw_info_arm_smmuv3 *info, uint32_t *out_type)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.data_len = sizeof(*info),
+		.data_uptr = (uintptr_t)info,
+		.in_data_type = in_type,
+	};
+
+	memset(info, 0xa5, sizeof(*info));
+	if (ioctl(iommufd, IOMMU_GET_HW_INFO, &cmd))
+		return -errno;
+	EXPECT_EQ(sizeof(*info), cmd.data_len);
+	*out_type = cmd.out_data_type;
+	return 0;
+}
+
+TEST_F(smmu, hw_info_describes_the_smmu)
+{
+	struct iommu_hw_info_arm_smmuv3 info;
+	uint32_t type;
+
+	ASSERT_EQ(0, hw_info(_metadata, self->iommufd, self->dev.dev_id, 0, 0,
+			     &info, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_ARM_SMMUV3, type);
+	EXPECT_EQ(0, info.__reserved);
+	/* What a guest needs: AArch64 tables, 4K granule, some Stream IDs */
+	EXPECT_NE(0, info.idr[0] & IDR0_TTF);
+	EXPECT_NE(0, info.idr[5] & IDR5_GRAN4K);
+	EXPECT_NE(0, info.idr[1] & IDR1_SIDSIZE);
+	EXPECT_NE(0, info.aidr);
+	/* What is the host's business reads as zero */
+	EXPECT_EQ(0, info.idr[0] & (IDR0_S1P | IDR0_S2P | IDR0_COHACC |
+				    IDR0_HYP | IDR0_VMID16));
+	EXPECT_EQ(0, info.idr[2]);
+	EXPECT_EQ(0, info.idr[4]);
+	EXPECT_EQ(0, info.idr[5] & IDR5_OAS);
+}
+
+TEST_F(smmu, hw_info_types)
+{
+	struct iommu_hw_info_arm_smmuv3 info, dflt;
+	uint32_t type;
+
+	ASSERT_EQ(0, hw_info(_metadata, self->iommufd, self->dev.dev_id, 0, 0,
+			     &dflt, &type));
+	/* Asking for DEFAULT or for ARM_SMMUV3 gives the same */
+	ASSERT_EQ(0, hw_info(_metadata, self->iommufd, self->dev.dev_id,
+			     IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+			     IOMMU_HW_INFO_TYPE_DEFAULT, &info, &type));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_ARM_SMMUV3, type);
+	ASSERT_EQ(0, memcmp(&dflt, &info, sizeof(info)));
+	ASSERT_EQ(0, hw_info(_metadata, self->iommufd, self->dev.dev_id,
+			     IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+			     IOMMU_HW_INFO_TYPE_ARM_SMMUV3, &info, &type));
+	ASSERT_EQ(0, memcmp(&dflt, &info, sizeof(info)));
+	/* Another IOMMU's type, or one this SMMU lacks (CMDQV), is refused */
+	ASSERT_EQ(-EOPNOTSUPP,
+		  hw_info(_metadata, self->iommufd, self->dev.dev_id,
+			  IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+			  IOMMU_HW_INFO_TYPE_INTEL_VTD, &info, &type));
+	ASSERT_EQ(-EOPNOTSUPP,
+		  hw_info(_metadata, self->iommufd, self->dev.dev_id,
+			  IOMMU_HW_INFO_FLAG_INPUT_TYPE, 3, &info, &type));
+}
+
+TEST_F(smmu, nest_parent)
+{
+	struct iommu_hwpt_alloc dirty = {
+		.size = sizeof(dirty),
+		.flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+			 IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+		.dev_id = self->dev.dev_id,
+		.pt_id = self->ioas_id,
+	};
+	uint32_t s2_id = 0;
+
+	/* The emulated SMMU implements both stages, so it can nest */
+	ASSERT_EQ(0, vmm_nest_parent_alloc(self->iommufd, self->dev.dev_id,
+					   self->ioas_id, &s2_id));
+	/* A device can use the stage-2 alone */
+	ASSERT_EQ(0, vmm_attach(&self->dev, s2_id));
+	ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, s2_id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, s2_id));
+	/* A nesting parent is a plain stage-2 and nothing else */
+	errno = 0;
+	ASSERT_EQ(-1, ioctl(self->iommufd, IOMMU_HWPT_ALLOC, &dirty));
+	ASSERT_EQ(EOPNOTSUPP, errno);
+}
+
+/*
+ * Whether firmware marks the root complex CANWBS: memory access flags bit 2
+ * of the IORT's root complex node. With no IORT (a device tree boot) there
+ * is no such promise.
+ */
+static bool iort_rc_canwbs(void)
+{
+	uint8_t buf[4096];
+	uint32_t n, count, off;
+	ssize_t len;
+	int fd;
+
+	fd = open("/sys/firmware/acpi/tables/IORT", O_RDONLY);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 48)
+		return false;
+	memcpy(&count, buf + 36, 4);
+	memcpy(&off, buf + 40, 4);
+	for (n = 0; n < count && off + 16 + 8 <= (size_t)len; n++) {
+		uint16_t node_len;
+
+		memcpy(&node_len, buf + off + 1, 2);
+		/* Type 2: root complex; data after the 16-byte node header */
+		if (buf[off] == 2)
+			return buf[off + 16 + 7] & 0x4;
+		if (!node_len)
+			break;
+		off += node_len;
+	}
+	return false;
+}
+
+TEST_F(smmu, vsmmu_needs_coherency_guarantee)
+{
+	uint32_t s2_id = 0, viommu_id = 0;
+	int rc;
+
+	ASSERT_EQ(0, vmm_nest_parent_alloc(self->iommufd, self->dev.dev_id,
+					   self->ioas_id, &s2_id));
+	rc = vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id, s2_id, &viommu_id);
+	/*
+	 * QEMU's SMMU has no stage-2 forced write-back, so only a CANWBS root
+	 * complex lets the VM keep its stage-1 attributes.
+	 */
+	if (iort_rc_canwbs()) {
+		TH_LOG("IORT root complex: CANWBS");
+		ASSERT_EQ(0, rc);
+		ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, s2_id));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id));
+	} else {
+		TH_LOG("no CANWBS root complex: the vSMMU must be refused");
+		ASSERT_EQ(-EOPNOTSUPP, rc);
+	}
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, s2_id));
+}
+
+#define GUEST_VSID	0x42
+
+/*
+ * The nested set-up, as a VMM and its guest build it: the guest's memory
+ * (guest_s1.h) is the VM's stage-2, the guest's CD and page tables live in
+ * it, and the device sits behind the guest's stage-1 through a vSMMU.
+ */
+FIXTURE(nested)
+{
+	struct vmm_dev dev;
+	int iommufd;
+	uint32_t ioas_id, s2_id, viommu_id, vdev_id, nested_id;
+	uint8_t *gmem;
+};
+
+FIXTURE_SETUP(nested)
+{
+	self->iommufd = -1;
+	self->dev.vfio_fd = -1;
+	self->gmem = MAP_FAILED;
+	if (!iort_rc_canwbs())
+		SKIP(return, "no CANWBS root complex: no vSMMU on this boot");
+
+	ASSERT_EQ(0, vmm_open_edu(&self->dev, &self->iommufd,
+				  &self->ioas_id));
+
+	self->gmem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->gmem);
+	memset(self->gmem, 0, GUEST_MEM_SIZE);
+	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id,
+					self->gmem, GUEST_MEM_SIZE, GUEST_GPA));
+	ASSERT_EQ(0, vmm_nest_parent_alloc(self->iommufd, self->dev.dev_id,
+					   self->ioas_id, &self->s2_id));
+	ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id,
+				     self->s2_id, &self->viommu_id));
+	guest_build_stage1(self->gmem);
+}
+
+FIXTURE_TEARDOWN(nested)
+{
+	vmm_close(&self->dev);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->gmem != MAP_FAILED)
+		munmap(self->gmem, GUEST_MEM_SIZE);
+}
+
+static void fill(uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 13 + (i >> 7));
+}
+
+static bool all(const uint8_t *p, size_t len, uint8_t val)
+{
+	while (len--)
+		if (*p++ != val)
+			return false;
+	return true;
+}
+
+/* edu copies a fresh pattern from VA_SRC to VA_DST: does it land on @to? */
+static bool dma_lands_on(FIXTURE_DATA(nested) *self, uint8_t seed,
+			 const uint8_t *to)
+{
+	uint8_t *src = self->gmem + GUEST_OFF_SRC;
+
+	fill(src, GUEST_PAGE, seed);
+	return !edu_copy(&self->dev, GUEST_VA_SRC, GUEST_VA_DST, GUEST_PAGE) &&
+	       !memcmp(src, to, GUEST_PAGE);
+}
+
+/* Does @page still hold the pattern of @seed? */
+static bool holds(const uint8_t *page, uint8_t seed)
+{
+	uint8_t want[GUEST_PAGE];
+
+	fill(want, GUEST_PAGE, seed);
+	return !memcmp(want, page, GUEST_PAGE);
+}
+
+static int nested(FIXTURE_DATA(nested) *self, uint64_t ste0,
+		  uint64_t ste1, uint32_t *id)
+{
+	const uint64_t ste[2] = { ste0, ste1 };
+
+	return vmm_nested_alloc(self->iommufd, self->dev.dev_id,
+				self->viommu_id, ste, id);
+}
+
+TEST_F(nested, dma_through_guest_stage1)
+{
+	uint8_t *a = self->gmem + GUEST_OFF_A, *b = self->gmem + GUEST_OFF_B;
+	uint64_t ste[2], cmds[1][2];
+	uint32_t done;
+
+	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
+				       self->dev.dev_id, GUEST_VSID,
+				       &self->vdev_id));
+	guest_ste_s1(ste);
+	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
+				      self->viommu_id, ste, &self->nested_id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->nested_id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+
+	/* VA_SRC -> edu -> VA_DST: stage-1 then stage-2 pick the pages */
+	ASSERT_TRUE(dma_lands_on(self, 0x21, a));
+	ASSERT_TRUE(all(b, GUEST_PAGE, 0));
+
+	/*
+	 * The guest moves VA_DST to page B. The SMMU caches translations: until
+	 * the guest invalidates, the device may still write to A, and the
+	 * emulated SMMU does, which is what makes the invalidation below count.
+	 */
+	guest_remap_dst(self->gmem, GUEST_OFF_B);
+	ASSERT_TRUE(dma_lands_on(self, 0x55, a));
+	ASSERT_TRUE(all(b, GUEST_PAGE, 0));
+	/* Now it invalidates that VA, through the vSMMU */
+	guest_cmd_tlbi_va(cmds[0], GUEST_VA_DST);
+	ASSERT_EQ(0, vmm_vsmmu_invalidate(self->iommufd, self->viommu_id, cmds,
+					  1, &done));
+	ASSERT_EQ(1, done);
+
+	ASSERT_TRUE(dma_lands_on(self, 0x77, b));
+	/* A still holds what the stale translation wrote */
+	ASSERT_TRUE(holds(a, 0x55));
+
+	/* Back to the plain stage-2, then down in order */
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->nested_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->vdev_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->viommu_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->s2_id));
+}
+
+TEST_F(nested, guest_ste_checks)
+{
+	uint64_t ste[2];
+	uint32_t id;
+
+	/* Bits outside what a guest may set, a nested Config, EATS 0b10 */
+	ASSERT_EQ(-EIO, nested(self, GSTE0_V | GSTE0_CFG_S1 | (1ULL << 52), 0,
+			       &id));
+	ASSERT_EQ(-EIO, nested(self, GSTE0_V | (7ULL << 1), 0, &id));
+	ASSERT_EQ(-EIO, nested(self, GSTE0_V | GSTE0_CFG_S1, 2ULL << 28, &id));
+	/* An invalid STE is an abort, whatever else it says */
+	ASSERT_EQ(0, nested(self, 7ULL << 1, ~0ULL, &id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, id));
+
+	/* Stage-1 translation needs a vDEVICE to attach; bypass does not */
+	guest_ste_s1(ste);
+	ASSERT_EQ(0, nested(self, ste[0], ste[1], &id));
+	ASSERT_EQ(-ENOENT, vmm_attach(&self->dev, id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, id));
+	ASSERT_EQ(0, nested(self, GSTE0_V | GSTE0_CFG_BYPASS, 0, &id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, id));
+	/* The nested HWPT holds the vSMMU, which holds the stage-2 */
+	ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, self->viommu_id));
+	ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, id));
+}
+
+TEST_F(nested, forwarded_command_checks)
+{
+	uint64_t cmds[3][2] = {};
+	uint32_t done;
+
+	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
+				       self->dev.dev_id, GUEST_VSID,
+				       &self->vdev_id));
+	/* The guest changes STEs by a new nested HWPT, not by CFGI_STE */
+	cmds[0][0] = GCMD_CFGI_STE | ((uint64_t)GUEST_VSID << 32);
+	ASSERT_EQ(-EIO, vmm_vsmmu_invalidate(self->iommufd, self->viommu_id,
+					     cmds, 1, &done));
+	ASSERT_EQ(0, done);
+	/* A vSID that names no vDEVICE, after one that does */
+	cmds[0][0] = GCMD_CFGI_CD_ALL | ((uint64_t)GUEST_VSID << 32);
+	cmds[1][0] = GCMD_CFGI_CD_ALL | ((uint64_t)(GUEST_VSID + 1) << 32);
+	ASSERT_EQ(-EIO, vmm_vsmmu_invalidate(self->iommufd, self->viommu_id,
+					     cmds, 2, &done));
+	ASSERT_EQ(1, done);
+	/* Three good ones */
+	guest_cmd_tlbi_va(cmds[1], GUEST_VA_DST);
+	cmds[2][0] = GCMD_TLBI_NH_ALL;
+	ASSERT_EQ(0, vmm_vsmmu_invalidate(self->iommufd, self->viommu_id, cmds,
+					  3, &done));
+	ASSERT_EQ(3, done);
+	/* Once the vDEVICE is gone its vSID means nothing */
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->vdev_id));
+	ASSERT_EQ(-EIO, vmm_vsmmu_invalidate(self->iommufd, self->viommu_id,
+					     cmds, 1, &done));
+	ASSERT_EQ(0, done);
+}
+
+/*
+ * Two vSMMUs of one SMMU over the one stage-2, each with its own VMID. The
+ * device works through the second; when the VMM moves a guest page to other
+ * host memory (IOAS unmap + map), the stage-2 invalidation must reach that
+ * vSMMU's VMID too, or the device would keep writing to the old host page.
+ */
+TEST_F(nested, s2_change_reaches_every_vsmmu)
+{
+	uint8_t *a = self->gmem + GUEST_OFF_A;
+	uint32_t viommu2_id, vdev2_id, nested2_id;
+	uint64_t ipa_a = GUEST_GPA + GUEST_OFF_A;
+	uint64_t ste[2];
+	uint8_t *a2;
+
+	/* Map page A on its own, so the VMM can move it */
+	ASSERT_EQ(0, vmm_ioas_unmap(self->iommufd, self->ioas_id, GUEST_GPA,
+				    GUEST_MEM_SIZE));
+	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id,
+					self->gmem, GUEST_OFF_A, GUEST_GPA));
+	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id, a,
+					GUEST_PAGE, ipa_a));
+	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id,
+					a + GUEST_PAGE,
+					GUEST_MEM_SIZE - GUEST_OFF_A -
+						GUEST_PAGE,
+					ipa_a + GUEST_PAGE));
+
+	ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id,
+				     self->s2_id, &viommu2_id));
+	ASSERT_NE(self->viommu_id, viommu2_id);
+	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, viommu2_id,
+				       self->dev.dev_id, GUEST_VSID,
+				       &vdev2_id));
+	guest_ste_s1(ste);
+	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
+				      viommu2_id, ste, &nested2_id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, nested2_id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+
+	ASSERT_TRUE(dma_lands_on(self, 0x31, a));
+
+	/* The VMM backs guest page A with other host memory */
+	a2 = mmap(NULL, GUEST_PAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a2);
+	memset(a2, 0, GUEST_PAGE);
+	ASSERT_EQ(0, vmm_ioas_unmap(self->iommufd, self->ioas_id, ipa_a,
+				    GUEST_PAGE));
+	ASSERT_EQ(0, vmm_ioas_map_fixed(self->iommufd, self->ioas_id, a2,
+					GUEST_PAGE, ipa_a));
+
+	ASSERT_TRUE(dma_lands_on(self, 0x93, a2));
+	/* The old host page kept the first pattern */
+	ASSERT_TRUE(holds(a, 0x31));
+
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, nested2_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, vdev2_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu2_id));
+	munmap(a2, GUEST_PAGE);
+}
+
+TEST_HARNESS_MAIN
