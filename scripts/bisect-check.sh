@@ -16,7 +16,7 @@ for c in "${commits[@]}"; do
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
 	git -C "$TREE" checkout -q --detach "$c"
 	s=$SECONDS
-	if "$top/scripts/kernel.sh" >"$BUILD/bisect-$i.log" 2>&1; then
+	if BISECT=1 "$top/scripts/kernel.sh" >"$BUILD/bisect-$i.log" 2>&1; then
 		printf '  ok    %2d/%d %4ds  %s\n' "$i" "${#commits[@]}" $((SECONDS - s)) "$subj"
 	else
 		printf '  FAIL  %2d/%d %4ds  %s (log: build/bisect-%d.log)\n' "$i" "${#commits[@]}" $((SECONDS - s)) "$subj" "$i"
