@@ -3,6 +3,7 @@
 #
 #   make demo            boot the VM and walk through the VMM flow
 #   make check           everything CI checks (see README)
+#   make bench           time the trap path in the VM; table and plot in build/bench
 #
 # Developer verbs: tree, export, series-status, kernel, vm-build, vm-test,
 # checkpatch, apply-check, abi-check, bisect-check, clean.
@@ -59,6 +60,9 @@ check: setup
 
 demo: vm-build
 	@DEMO=1 $(S)/vm-run.sh
+
+bench: vm-build
+	@$(S)/bench.sh
 
 bisect-check: tree-in-sync
 	@$(S)/bisect-check.sh

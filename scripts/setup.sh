@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(flex bison bc libelf-dev libssl-dev cpio ccache git make xz-utils
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-efi-aarch64
-      python3 python3-ply python3-git)
+      python3 python3-ply python3-git gnuplot-nox)
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -25,6 +25,8 @@ $cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
 	"$top/tests/vmm.c"
 $cc -I"$top/tests" -o "$VM/bin/demo_vsmmu" "$top/tests/demo_vsmmu.c" \
 	"$top/tests/guest_s1.c" "$top/tests/vmm.c"
+$cc -I"$top/tests" -I"$TREE/drivers/iommu/iommufd" -o "$VM/bin/bench_vsmmu" \
+	"$top/tests/bench_vsmmu.c" "$top/tests/guest_s1.c" "$top/tests/vmm.c"
 $cc -o "$VM/bin/init" "$top/vm/init.c"
 
 gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"

@@ -9,6 +9,7 @@
 #   VERBOSE=1            echo the whole console, not just progress lines
 #   DEMO=1               run the demo instead of the suites
 #   DUMP=path DUMP_OUT=f copy a file of the VM to f instead (hex on the console)
+#   BENCH=1 BENCH_OUT=f  run the benchmark instead and save its CSV to f
 #   INITRD=file          another initramfs (default: initramfs-acpi.img for
 #                        ACPI boots, with the IORT upgrade, else the plain one)
 set -euo pipefail
@@ -33,6 +34,7 @@ append="console=ttyAMA0 loglevel=7 kasan.fault=report kasan_multi_shot"
 append+=" kmemleak=on vsmmu.suites=${SUITES:-}"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
 [ -n "${DUMP:-}" ] && append+=" vsmmu.dump=$DUMP"
+[ "${BENCH:-0}" = 1 ] && append+=" vsmmu.bench=1"
 args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested
       -cpu max,pauth-impdef=on -smp 2 -m 4G
       -nographic -no-reboot -nic none -device edu
@@ -64,6 +66,13 @@ set -e
 if [ -n "${DUMP:-}" ]; then
 	sed -n '/^@@vsmmu dump-begin/,/^@@vsmmu dump-end/{/^@@vsmmu/d;s/\r//;p}' "$log" |
 		python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex("".join(sys.stdin.read().split())))' > "${DUMP_OUT:?}"
+	exit 0
+fi
+if [ "${BENCH:-0}" = 1 ]; then
+	# Kernel messages can interleave with the CSV on the console
+	sed -n '/^@@vsmmu bench-begin/,/^@@vsmmu bench-end/{/^@@vsmmu/d;s/\r//;p}' "$log" |
+		grep -E '^figure,|^[a-z0-9_]+(,[0-9]+){5}$' > "${BENCH_OUT:?}"
+	! grep -q "BENCH FAILED" "$log" || die "the benchmark failed (see $log)"
 	exit 0
 fi
 if [ "${DEMO:-0}" = 1 ]; then

@@ -259,6 +259,12 @@ int main(void)
 		reboot(RB_POWER_OFF);
 		return 0;
 	}
+	if (cmdline_get("vsmmu.bench")) {
+		run_suite("bench", "/tests/bench_vsmmu");
+		sync();
+		reboot(RB_POWER_OFF);
+		return 0;
+	}
 	if (cmdline_get("vsmmu.demo")) {
 		run_suite("demo", "/tests/demo_vsmmu");
 		kmemleak_scan();

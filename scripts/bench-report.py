@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Turn the CSV that tests/bench_vsmmu.c prints in the VM into the table of
+make bench (Markdown) and a plot (gnuplot, PNG) under build/bench/.
+
+usage: bench-report.py RESULTS.csv META.txt OUT_DIR
+"""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+
+WHAT = {
+    'floor_destroy_enoent': 'IOMMU_DESTROY of a missing ID (the floor)',
+    'mock_empty_batch': 'IOMMU_HWPT_INVALIDATE, 0 entries, mock vIOMMU',
+    'mock_invalidate_per_cmd': 'per entry, mock vIOMMU (our code only)',
+    'smmu_empty_batch': 'IOMMU_HWPT_INVALIDATE, 0 entries, vSMMU',
+    'smmu_tlbi_va_per_cmd': 'per CMD_TLBI_NH_VA, vSMMU on emulated SMMUv3',
+    'smmu_cfgi_cd_per_cmd': 'per CMD_CFGI_CD_ALL, vSMMU on emulated SMMUv3',
+    'smmu_nested_lifecycle': 'vSMMU + vDEVICE + nested HWPT + attach, and back',
+}
+
+
+def us(ns):
+    return f"{int(ns) / 1000:.2f}"
+
+
+def main():
+    src, meta, out = sys.argv[1:4]
+    rows = list(csv.DictReader(open(src)))
+    if not rows:
+        sys.exit(f"{src}: no results")
+    floor = next((int(r['median_ns']) for r in rows
+                  if r['figure'] == 'floor_destroy_enoent'), None)
+    lines = ["# make bench: the trap path of a virtual SMMU", ""]
+    lines += ["```"] + open(meta).read().rstrip().splitlines() + ["```", ""]
+    lines += [
+        "Times are per ioctl, or per command for the per-command rows (the",
+        "call's time divided by the batch size). The VM is emulated (TCG):",
+        "read the ratios to the floor, the cheapest iommufd ioctl, and the",
+        "trend over batch sizes, not the absolute times.", "",
+        "| figure | batch | reps | median µs | p10 µs | p90 µs | × floor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = f"{int(r['median_ns']) / floor:.2f}" if floor else "-"
+        lines.append(f"| {WHAT.get(r['figure'], r['figure'])} | {r['param']} "
+                     f"| {r['reps']} | {us(r['median_ns'])} | {us(r['p10_ns'])} "
+                     f"| {us(r['p90_ns'])} | {ratio} |")
+    os.makedirs(out, exist_ok=True)
+    open(os.path.join(out, 'results.md'), 'w').write("\n".join(lines) + "\n")
+
+    series = ['mock_invalidate_per_cmd', 'smmu_tlbi_va_per_cmd',
+              'smmu_cfgi_cd_per_cmd']
+    for s in series:
+        with open(os.path.join(out, s + '.dat'), 'w') as f:
+            for r in rows:
+                if r['figure'] == s:
+                    f.write(f"{r['param']} {int(r['median_ns']) / 1000} "
+                            f"{int(r['p10_ns']) / 1000} {int(r['p90_ns']) / 1000}\n")
+    if not shutil.which('gnuplot'):
+        print("bench: no gnuplot, no plot")
+        return
+    plot = [
+        "set terminal pngcairo size 900,560 noenhanced",
+        f"set output '{os.path.join(out, 'invalidate.png')}'",
+        "set title 'Forwarded invalidation: time per command (median, p10-p90)'",
+        "set logscale xy", "set xlabel 'commands per IOMMU_HWPT_INVALIDATE'",
+        "set ylabel 'µs per command'", "set key top right", "set grid",
+    ]
+    if floor:
+        plot.append(f"floor = {floor / 1000}")
+    cmds = []
+    for s in series:
+        d = os.path.join(out, s + '.dat')
+        cmds.append(f"'{d}' using 1:2:3:4 with yerrorlines title '{WHAT[s]}'")
+    if floor:
+        cmds.append("floor with lines dashtype 2 title 'floor (one ioctl)'")
+    plot.append("plot " + ", ".join(cmds))
+    subprocess.run(['gnuplot'], input="\n".join(plot), text=True, check=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * make bench, the part that runs in the test VM: what the trap path of a
+ * virtual SMMU costs, next to its floor. Each figure is the time of one
+ * ioctl (or one command in a batch) over many repetitions, printed as CSV
+ * between markers for scripts/bench.sh:
+ *
+ *   figure,param,reps,median_ns,p10_ns,p90_ns
+ *
+ * The VM is emulated (TCG), so absolute times are slow and noisy; compare
+ * figures with each other and with the floor, not with hardware.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "iommufd_test.h"
+#include "guest_s1.h"
+#include "vmm.h"
+
+#define MAX_BATCH 4096
+#define MAX_REPS 2001
+
+static const unsigned int batches[] = { 1, 8, 64, 512, 4096 };
+static uint64_t samples[MAX_REPS];
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Print one figure: @per divides each sample (commands per call) */
+static void report(const char *figure, unsigned int param, unsigned int reps,
+		   unsigned int per)
+{
+	unsigned int i;
+
+	for (i = 0; i < reps; i++)
+		samples[i] /= per;
+	qsort(samples, reps, sizeof(samples[0]), cmp_u64);
+	printf("%s,%u,%u,%llu,%llu,%llu\n", figure, param, reps,
+	       (unsigned long long)samples[reps / 2],
+	       (unsigned long long)samples[reps / 10],
+	       (unsigned long long)samples[reps * 9 / 10]);
+	fflush(stdout);
+}
+
+/* Fewer repetitions for the big batches keep the run short under TCG */
+static unsigned int reps_for(unsigned int batch)
+{
+	return batch >= 512 ? 31 : batch >= 64 ? 201 : 1001;
+}
+
+static int invalidate(int fd, uint32_t id, uint32_t type, void *entries,
+		      uint32_t len, uint32_t num)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = type,
+		.entry_len = len,
+		.entry_num = num,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd) ? -errno : 0;
+}
+
+/* Time @reps calls of invalidate(); @per is the number of entries */
+static int time_invalidate(const char *figure, int fd, uint32_t id,
+			   uint32_t type, void *entries, uint32_t len,
+			   uint32_t num)
+{
+	unsigned int reps = reps_for(num ?: 1), i;
+	uint64_t t;
+	int ret;
+
+	for (i = 0; i < reps; i++) {
+		t = now_ns();
+		ret = invalidate(fd, id, type, entries, len, num);
+		samples[i] = now_ns() - t;
+		if (ret) {
+			fprintf(stderr, "%s,%u: %s\n", figure, num,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	report(figure, num, reps, num ?: 1);
+	return 0;
+}
+
+/* The floor: the cheapest iommufd ioctl there is */
+static void bench_floor(int fd)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = 0x7fffffff };
+	unsigned int i, reps = 2001;
+	uint64_t t;
+
+	for (i = 0; i < reps; i++) {
+		t = now_ns();
+		ioctl(fd, IOMMU_DESTROY, &cmd);
+		samples[i] = now_ns() - t;
+	}
+	report("floor_destroy_enoent", 0, reps, 1);
+}
+
+/* The mock driver: no hardware behind it, so this is our code alone */
+static int bench_mock(void)
+{
+	struct iommu_viommu_invalidate_selftest *inv;
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+	};
+	uint32_t ioas_id, s2_id, viommu_id, vdev_id;
+	struct iommu_viommu_alloc va = {
+		.size = sizeof(va),
+		.type = IOMMU_VIOMMU_TYPE_SELFTEST,
+	};
+	unsigned int i;
+	int fd, ret;
+
+	fd = open("/dev/iommu", O_RDWR);
+	if (fd < 0)
+		return -errno;
+	ret = vmm_ioas_alloc(fd, &ioas_id);
+	mock.id = ioas_id;
+	if (!ret && ioctl(fd, IOMMU_TEST_CMD, &mock))
+		ret = -errno;
+	ret = ret ?: vmm_nest_parent_alloc(fd, mock.mock_domain.out_idev_id,
+					   ioas_id, &s2_id);
+	va.dev_id = mock.mock_domain.out_idev_id;
+	va.hwpt_id = s2_id;
+	if (!ret && ioctl(fd, IOMMU_VIOMMU_ALLOC, &va))
+		ret = -errno;
+	viommu_id = va.out_viommu_id;
+	ret = ret ?: vmm_vdevice_alloc(fd, viommu_id, va.dev_id, 0x10,
+				       &vdev_id);
+	if (ret) {
+		fprintf(stderr, "mock set-up: %s\n", strerror(-ret));
+		close(fd);
+		return ret;
+	}
+
+	bench_floor(fd);
+	inv = calloc(MAX_BATCH, sizeof(*inv));
+	for (i = 0; i < MAX_BATCH; i++)
+		inv[i].vdev_id = 0x10;
+	ret = time_invalidate("mock_empty_batch", fd, viommu_id,
+			      IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
+			      sizeof(*inv), 0);
+	for (i = 0; !ret && i < sizeof(batches) / sizeof(batches[0]); i++)
+		ret = time_invalidate("mock_invalidate_per_cmd", fd, viommu_id,
+				      IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+				      inv, sizeof(*inv), batches[i]);
+	free(inv);
+	close(fd);
+	return ret;
+}
+
+/* The emulated SMMUv3: every batch ends in a CMD_SYNC the emulator runs */
+static int bench_smmu(void)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate *cmds;
+	uint32_t ioas_id, s2_id, viommu_id, vdev_id, nested_id;
+	struct vmm_dev dev = { .vfio_fd = -1 };
+	unsigned int i, b, reps = 51;
+	uint64_t ste[2], t;
+	int iommufd, ret;
+	uint8_t *gmem;
+
+	ret = vmm_open_edu(&dev, &iommufd, &ioas_id);
+	if (ret)
+		return ret;
+	gmem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (gmem == MAP_FAILED)
+		return -errno;
+	memset(gmem, 0, GUEST_MEM_SIZE);
+	guest_build_stage1(gmem);
+	guest_ste_s1(ste);
+	ret = vmm_ioas_map_fixed(iommufd, ioas_id, gmem, GUEST_MEM_SIZE,
+				 GUEST_GPA);
+	ret = ret ?: vmm_nest_parent_alloc(iommufd, dev.dev_id, ioas_id,
+					   &s2_id);
+	ret = ret ?: vmm_vsmmu_alloc(iommufd, dev.dev_id, s2_id, &viommu_id);
+	ret = ret ?: vmm_vdevice_alloc(iommufd, viommu_id, dev.dev_id, 0x42,
+				       &vdev_id);
+	ret = ret ?: vmm_nested_alloc(iommufd, dev.dev_id, viommu_id, ste,
+				      &nested_id);
+	ret = ret ?: vmm_attach(&dev, nested_id);
+	if (ret) {
+		fprintf(stderr, "smmu set-up: %s\n", strerror(-ret));
+		return ret;
+	}
+
+	cmds = calloc(MAX_BATCH, sizeof(*cmds));
+	ret = time_invalidate("smmu_empty_batch", iommufd, viommu_id,
+			      IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, cmds,
+			      sizeof(*cmds), 0);
+	/* TLB invalidation by VA, one page each */
+	for (i = 0; i < MAX_BATCH; i++) {
+		uint64_t cmd[2];
+
+		guest_cmd_tlbi_va(cmd, GUEST_VA_SRC + (uint64_t)(i % 64) * 4096);
+		cmds[i].cmd[0] = htole64(cmd[0]);
+		cmds[i].cmd[1] = htole64(cmd[1]);
+	}
+	for (b = 0; !ret && b < sizeof(batches) / sizeof(batches[0]); b++)
+		ret = time_invalidate("smmu_tlbi_va_per_cmd", iommufd,
+				      viommu_id,
+				      IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+				      cmds, sizeof(*cmds), batches[b]);
+	/* CD invalidation of the device's vSID */
+	for (i = 0; i < MAX_BATCH; i++) {
+		cmds[i].cmd[0] = htole64(GCMD_CFGI_CD_ALL | (0x42ULL << 32));
+		cmds[i].cmd[1] = 0;
+	}
+	for (b = 0; !ret && b < sizeof(batches) / sizeof(batches[0]); b++)
+		ret = time_invalidate("smmu_cfgi_cd_per_cmd", iommufd,
+				      viommu_id,
+				      IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+				      cmds, sizeof(*cmds), batches[b]);
+	free(cmds);
+	ret = ret ?: vmm_attach(&dev, ioas_id);
+	ret = ret ?: vmm_destroy(iommufd, nested_id);
+	ret = ret ?: vmm_destroy(iommufd, vdev_id);
+	ret = ret ?: vmm_destroy(iommufd, viommu_id);
+
+	/* The whole nested set-up for one device, built and torn down */
+	for (i = 0; !ret && i < reps; i++) {
+		t = now_ns();
+		ret = vmm_vsmmu_alloc(iommufd, dev.dev_id, s2_id, &viommu_id);
+		ret = ret ?: vmm_vdevice_alloc(iommufd, viommu_id, dev.dev_id,
+					       0x42, &vdev_id);
+		ret = ret ?: vmm_nested_alloc(iommufd, dev.dev_id, viommu_id,
+					      ste, &nested_id);
+		ret = ret ?: vmm_attach(&dev, nested_id);
+		ret = ret ?: vmm_attach(&dev, ioas_id);
+		ret = ret ?: vmm_destroy(iommufd, nested_id);
+		ret = ret ?: vmm_destroy(iommufd, vdev_id);
+		ret = ret ?: vmm_destroy(iommufd, viommu_id);
+		samples[i] = now_ns() - t;
+	}
+	if (!ret)
+		report("smmu_nested_lifecycle", 1, reps, 1);
+	vmm_close(&dev);
+	close(iommufd);
+	munmap(gmem, GUEST_MEM_SIZE);
+	return ret;
+}
+
+int main(void)
+{
+	int ret;
+
+	printf("@@vsmmu bench-begin\n");
+	printf("figure,param,reps,median_ns,p10_ns,p90_ns\n");
+	ret = bench_mock();
+	ret = ret ?: bench_smmu();
+	printf("@@vsmmu bench-end\n");
+	if (ret)
+		printf("BENCH FAILED: %s\n", strerror(-ret));
+	return ret ? 1 : 0;
+}
