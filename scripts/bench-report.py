@@ -18,6 +18,9 @@ WHAT = {
     'smmu_tlbi_va_per_cmd': 'per CMD_TLBI_NH_VA, vSMMU on emulated SMMUv3',
     'smmu_cfgi_cd_per_cmd': 'per CMD_CFGI_CD_ALL, vSMMU on emulated SMMUv3',
     'smmu_nested_lifecycle': 'vSMMU + vDEVICE + nested HWPT + attach, and back',
+    'vsmmu_alloc_until_enospc': 'per vSMMU, allocating until ENOSPC (batch = VMIDs)',
+    'vsmmu_destroy': 'per vSMMU destroyed (TLBI_S12_VMALL + CMD_SYNC each)',
+    'vsmmu_alloc_again': 'per vSMMU, all freed VMIDs taken again',
 }
 
 

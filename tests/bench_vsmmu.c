@@ -177,6 +177,57 @@ static int bench_mock(void)
 	return ret;
 }
 
+/*
+ * vSMMUs on one SMMU until its VMID space runs out (ENOSPC), then all
+ * destroyed, then as many again: every freed VMID must be usable again.
+ * Reported per vSMMU.
+ */
+static int bench_vmids(int iommufd, uint32_t dev_id, uint32_t s2_id)
+{
+	const unsigned int max = 1 << 16;
+	unsigned int n[2] = {}, round, i;
+	uint32_t *ids;
+	uint64_t t;
+	int ret = 0;
+
+	ids = calloc(max, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (round = 0; round < 2; round++) {
+		t = now_ns();
+		while (n[round] < max) {
+			ret = vmm_vsmmu_alloc(iommufd, dev_id, s2_id,
+					      &ids[n[round]]);
+			if (ret)
+				break;
+			n[round]++;
+		}
+		samples[0] = now_ns() - t;
+		if (ret != -ENOSPC || !n[round]) {
+			fprintf(stderr, "vSMMU %u: %s, not ENOSPC\n", n[round],
+				strerror(-ret));
+			ret = ret ?: -EIO;
+			break;
+		}
+		report(round ? "vsmmu_alloc_again" : "vsmmu_alloc_until_enospc",
+		       n[round], 1, n[round]);
+		t = now_ns();
+		for (i = 0, ret = 0; !ret && i < n[round]; i++)
+			ret = vmm_destroy(iommufd, ids[i]);
+		samples[0] = now_ns() - t;
+		if (ret)
+			break;
+		report("vsmmu_destroy", n[round], 1, n[round]);
+	}
+	free(ids);
+	if (!ret && n[0] != n[1]) {
+		fprintf(stderr, "VMIDs: %u the first time, %u the second\n",
+			n[0], n[1]);
+		ret = -EIO;
+	}
+	return ret;
+}
+
 /* The emulated SMMUv3: every batch ends in a CMD_SYNC the emulator runs */
 static int bench_smmu(void)
 {
@@ -263,6 +314,7 @@ static int bench_smmu(void)
 	}
 	if (!ret)
 		report("smmu_nested_lifecycle", 1, reps, 1);
+	ret = ret ?: bench_vmids(iommufd, dev.dev_id, s2_id);
 	vmm_close(&dev);
 	close(iommufd);
 	munmap(gmem, GUEST_MEM_SIZE);
