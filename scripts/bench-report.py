@@ -21,6 +21,13 @@ WHAT = {
     'vsmmu_alloc_until_enospc': 'per vSMMU, allocating until ENOSPC (batch = VMIDs)',
     'vsmmu_destroy': 'per vSMMU destroyed (TLBI_S12_VMALL + CMD_SYNC each)',
     'vsmmu_alloc_again': 'per vSMMU, all freed VMIDs taken again',
+    'vdev_fill': 'per vDEVICE, filling one mock vIOMMU up to this count',
+    'vdev_alloc': 'one more vDEVICE, with this many on the vIOMMU',
+    'vdev_destroy': 'that vDEVICE destroyed again',
+    'vdev_lookup_ioctl': 'vSID lookup through a test ioctl (syscall included)',
+    'vdev_lookup_per_entry': 'per vSID lookup in a batch of 4096 random vSIDs',
+    'mock_dev_add': 'per mock device created, bound and attached (set-up)',
+    'vdev_close_all': 'per device at close: vDEVICE, device, all torn down',
 }
 
 
@@ -41,8 +48,9 @@ def main():
         "Times are per ioctl, or per command for the per-command rows (the",
         "call's time divided by the batch size). The VM is emulated (TCG):",
         "read the ratios to the floor, the cheapest iommufd ioctl, and the",
-        "trend over batch sizes, not the absolute times.", "",
-        "| figure | batch | reps | median µs | p10 µs | p90 µs | × floor |",
+        "trend over batch sizes, not the absolute times. For the vSMMU and",
+        "vDEVICE rows the second column counts objects, not commands.", "",
+        "| figure | batch / count | reps | median µs | p10 µs | p90 µs | × floor |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

@@ -73,6 +73,7 @@ if [ "${BENCH:-0}" = 1 ]; then
 	sed -n '/^@@vsmmu bench-begin/,/^@@vsmmu bench-end/{/^@@vsmmu/d;s/\r//;p}' "$log" |
 		grep -E '^figure,|^[a-z0-9_]+(,[0-9]+){5}$' > "${BENCH_OUT:?}"
 	! grep -q "BENCH FAILED" "$log" || die "the benchmark failed (see $log)"
+	grep -q "^@@vsmmu bench-end" "$log" || die "the benchmark did not finish (see $log)"
 	exit 0
 fi
 if [ "${DEMO:-0}" = 1 ]; then

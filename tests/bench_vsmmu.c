@@ -228,6 +228,168 @@ static int bench_vmids(int iommufd, uint32_t dev_id, uint32_t s2_id)
 	return ret;
 }
 
+/* A scattered 32-bit vSID per index: an odd multiplier is a bijection */
+static uint32_t scale_vsid(unsigned int i)
+{
+	return i * 0x9e3779b1u;
+}
+
+/* A mock device bound to @fd and attached to @pt_id; returns its idev */
+static int mock_dev_add(int fd, uint32_t pt_id, uint32_t *idev_id)
+{
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = pt_id,
+	};
+
+	if (ioctl(fd, IOMMU_TEST_CMD, &mock))
+		return -errno;
+	*idev_id = mock.mock_domain.out_idev_id;
+	return 0;
+}
+
+/*
+ * The figures of one vIOMMU holding @n vDEVICEs: allocating and destroying
+ * one more (on @spare_idev), looking one up through the test op, and the
+ * per-entry cost of an invalidation batch whose entries name vSIDs picked
+ * at random among the @n.
+ */
+static int bench_vdevs_at(int fd, uint32_t viommu_id, uint32_t spare_idev,
+			  unsigned int n, struct iommu_viommu_invalidate_selftest *inv)
+{
+	unsigned int reps = 201, i;
+	uint64_t destroy[201], t;
+	uint32_t vdev_id;
+	int ret = 0;
+
+	for (i = 0; !ret && i < reps; i++) {
+		t = now_ns();
+		ret = vmm_vdevice_alloc(fd, viommu_id, spare_idev, 0xfffffffe,
+					&vdev_id);
+		samples[i] = now_ns() - t;
+		if (ret)
+			break;
+		t = now_ns();
+		ret = vmm_destroy(fd, vdev_id);
+		destroy[i] = now_ns() - t;
+	}
+	if (ret) {
+		fprintf(stderr, "vDEVICE at %u: %s\n", n, strerror(-ret));
+		return ret;
+	}
+	report("vdev_alloc", n, reps, 1);
+	memcpy(samples, destroy, sizeof(destroy));
+	report("vdev_destroy", n, reps, 1);
+
+	reps = 1001;
+	for (i = 0; i < reps; i++) {
+		struct iommu_test_cmd find = {
+			.size = sizeof(find),
+			.op = IOMMU_TEST_OP_VIOMMU_FIND_VDEV,
+			.id = viommu_id,
+			.find_vdev.virt_id = scale_vsid(rand() % n),
+		};
+
+		t = now_ns();
+		if (ioctl(fd, IOMMU_TEST_CMD, &find))
+			ret = -errno;
+		samples[i] = now_ns() - t;
+		if (ret) {
+			fprintf(stderr, "lookup at %u: %s\n", n, strerror(-ret));
+			return ret;
+		}
+	}
+	report("vdev_lookup_ioctl", n, reps, 1);
+
+	/* Each entry of a full batch makes the mock driver look one up */
+	for (i = 0; i < MAX_BATCH; i++)
+		inv[i].vdev_id = scale_vsid(rand() % n);
+	reps = reps_for(MAX_BATCH);
+	for (i = 0; !ret && i < reps; i++) {
+		t = now_ns();
+		ret = invalidate(fd, viommu_id,
+				 IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
+				 sizeof(*inv), MAX_BATCH);
+		samples[i] = now_ns() - t;
+	}
+	if (ret) {
+		fprintf(stderr, "lookups at %u: %s\n", n, strerror(-ret));
+		return ret;
+	}
+	report("vdev_lookup_per_entry", n, reps, MAX_BATCH);
+	return 0;
+}
+
+/*
+ * Scale: one mock vIOMMU filled with 1, 1k and 64k vDEVICEs, one mock
+ * device each. vSIDs are scattered over 32 bits, the xarray's deepest
+ * shape. Growing the population is reported per vDEVICE as well.
+ */
+static int bench_vdevs(void)
+{
+	static const unsigned int steps[] = { 1, 1024, 65536 };
+	struct iommu_viommu_invalidate_selftest *inv;
+	struct iommu_viommu_alloc va = {
+		.size = sizeof(va),
+		.type = IOMMU_VIOMMU_TYPE_SELFTEST,
+	};
+	uint32_t ioas_id, s2_id, idev_id, spare = 0, vdev_id;
+	unsigned int n = 0, s;
+	uint64_t t, t_dev = 0;
+	int fd, ret;
+
+	fd = open("/dev/iommu", O_RDWR);
+	if (fd < 0)
+		return -errno;
+	inv = calloc(MAX_BATCH, sizeof(*inv));
+	ret = inv ? vmm_ioas_alloc(fd, &ioas_id) : -ENOMEM;
+	ret = ret ?: mock_dev_add(fd, ioas_id, &spare);
+	ret = ret ?: vmm_nest_parent_alloc(fd, spare, ioas_id, &s2_id);
+	va.dev_id = spare;
+	va.hwpt_id = s2_id;
+	if (!ret && ioctl(fd, IOMMU_VIOMMU_ALLOC, &va))
+		ret = -errno;
+	for (s = 0; !ret && s < sizeof(steps) / sizeof(steps[0]); s++) {
+		uint64_t t_vdev = 0;
+		unsigned int from = n;
+
+		for (; !ret && n < steps[s]; n++) {
+			t = now_ns();
+			ret = mock_dev_add(fd, s2_id, &idev_id);
+			t_dev += now_ns() - t;
+			if (ret)
+				break;
+			t = now_ns();
+			ret = vmm_vdevice_alloc(fd, va.out_viommu_id, idev_id,
+						scale_vsid(n), &vdev_id);
+			t_vdev += now_ns() - t;
+		}
+		if (ret)
+			break;
+		samples[0] = t_vdev;
+		report("vdev_fill", n, 1, n - from);
+		ret = bench_vdevs_at(fd, va.out_viommu_id, spare, n, inv);
+		fprintf(stderr, "bench: %u vDEVICEs\n", n);
+	}
+	if (ret) {
+		fprintf(stderr, "vDEVICE scale at %u: %s\n", n, strerror(-ret));
+	} else {
+		samples[0] = t_dev;
+		report("mock_dev_add", n, 1, n);
+		/* Closing tears down every vDEVICE and device: also timed */
+		t = now_ns();
+		close(fd);
+		samples[0] = now_ns() - t;
+		report("vdev_close_all", n, 1, n);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(inv);
+	return ret;
+}
+
 /* The emulated SMMUv3: every batch ends in a CMD_SYNC the emulator runs */
 static int bench_smmu(void)
 {
@@ -329,6 +491,7 @@ int main(void)
 	printf("figure,param,reps,median_ns,p10_ns,p90_ns\n");
 	ret = bench_mock();
 	ret = ret ?: bench_smmu();
+	ret = ret ?: bench_vdevs();
 	printf("@@vsmmu bench-end\n");
 	if (ret)
 		printf("BENCH FAILED: %s\n", strerror(-ret));

@@ -6,8 +6,11 @@
  * guest's Stream ID for the device, and turns the guest's STE into a nested
  * HWPT. The guest's own stage-1 tables then decide where QEMU's edu device
  * writes; when the guest changes a mapping, the VMM forwards the guest's
- * TLB invalidation and the next DMA follows the new mapping.
+ * TLB invalidation and the next DMA follows the new mapping. Finally the
+ * device faults in the guest's stage-1, and the fault reaches the VMM
+ * through the vSMMU's event queue under the guest's Stream ID.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -89,10 +92,12 @@ int main(void)
 	uint32_t ioas_id, s2_id, viommu_id, vdev_id, nested_id, done;
 	struct iommu_hw_info_arm_smmuv3 info;
 	struct vmm_dev dev = { .vfio_fd = -1 };
-	uint64_t ste[2], cmd[1][2];
+	uint64_t ste[2], cmd[1][2], evt0;
 	uint8_t *gmem, *src, *a, *b;
+	struct vmm_vsmmu_event ev;
 	char bdf[32], what[128];
-	int iommufd;
+	int iommufd, veventq_fd;
+	uint32_t veventq_id;
 
 	printf("\n=== vSMMU LTS demo: a guest's own stage-1 on a virtual SMMU ===\n\n");
 	say("-- the VMM takes the device --");
@@ -189,8 +194,36 @@ int main(void)
 		 a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]);
 	say(what);
 
+	say("-- a fault in the guest's stage-1 reaches the VMM --");
+	step("IOMMU_VEVENTQ_ALLOC(vSMMU, ARM_SMMUV3): the vSMMU's event queue",
+	     vmm_veventq_alloc(iommufd, viommu_id,
+			       IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 16, &veventq_id,
+			       &veventq_fd));
+	snprintf(what, sizeof(what),
+		 "vEVENTQ id %u, read from fd %d", veventq_id, veventq_fd);
+	say(what);
+	snprintf(what, sizeof(what),
+		 "edu DMA from VA 0x%llx, which the guest's stage-1 does not map",
+		 (unsigned long long)GUEST_VA_HOLE);
+	step(what, edu_dma(&dev, GUEST_VA_HOLE, EDU_BUF_ADDR, GUEST_PAGE, 0));
+	step("poll() + read(): one record from the vEVENTQ",
+	     vmm_vsmmu_read_event(veventq_fd, 5000, &ev));
+	evt0 = le64toh(ev.ev.evt[0]);
+	snprintf(what, sizeof(what),
+		 "record %u: event 0x%02llx at address 0x%llx, StreamID 0x%llx",
+		 ev.hdr.sequence, (unsigned long long)(evt0 & 0xff),
+		 (unsigned long long)le64toh(ev.ev.evt[2]),
+		 (unsigned long long)(evt0 >> 32));
+	say(what);
+	step("it is F_TRANSLATION under the guest's vSID, not the physical SID",
+	     (evt0 & 0xff) == 0x10 && evt0 >> 32 == GUEST_VSID &&
+	     evt0 >> 32 != rid_of(bdf) ? 0 : -EIO);
+	say("the VMM would now write it to the guest's own event queue");
+
 	say("-- teardown, leaves first --");
 	step("attach the device back to the IOAS", vmm_attach(&dev, ioas_id));
+	step("close the vEVENTQ fd, destroy the vEVENTQ",
+	     close(veventq_fd) ? -errno : vmm_destroy(iommufd, veventq_id));
 	step("destroy nested HWPT, vDEVICE, vSMMU, stage-2",
 	     vmm_destroy(iommufd, nested_id) ?: vmm_destroy(iommufd, vdev_id) ?:
 	     vmm_destroy(iommufd, viommu_id) ?: vmm_destroy(iommufd, s2_id));

@@ -23,6 +23,7 @@
 /* Device addresses (stage-1 input), below edu's 28-bit DMA limit */
 #define GUEST_VA_SRC	0x01000000ULL
 #define GUEST_VA_DST	0x01001000ULL
+#define GUEST_VA_HOLE	0x01002000ULL	/* no stage-1 entry */
 #define GUEST_ASID	1
 #define GUEST_PAGE	4096
 

@@ -6,6 +6,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,70 @@ int vmm_destroy(int iommufd, uint32_t id)
 	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
 
 	return ioctl(iommufd, IOMMU_DESTROY, &cmd) ? -errno : 0;
+}
+
+int vmm_veventq_alloc(int iommufd, uint32_t viommu_id, uint32_t type,
+		      uint32_t depth, uint32_t *veventq_id, int *veventq_fd)
+{
+	struct iommu_veventq_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu_id,
+		.type = type,
+		.veventq_depth = depth,
+	};
+
+	if (ioctl(iommufd, IOMMU_VEVENTQ_ALLOC, &cmd))
+		return -errno;
+	*veventq_id = cmd.out_veventq_id;
+	*veventq_fd = cmd.out_veventq_fd;
+	return 0;
+}
+
+int vmm_vsmmu_read_event(int veventq_fd, int timeout_ms,
+			 struct vmm_vsmmu_event *ev)
+{
+	struct pollfd pfd = { .fd = veventq_fd, .events = POLLIN };
+	ssize_t n;
+
+	n = poll(&pfd, 1, timeout_ms);
+	if (n <= 0)
+		return n ? -errno : -ETIMEDOUT;
+	n = read(veventq_fd, ev, sizeof(*ev));
+	if (n < 0)
+		return -errno;
+	/* A lost-events marker is a header alone */
+	return n == sizeof(*ev) || n == sizeof(ev->hdr) ? 0 : -EIO;
+}
+
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int kmsg_count(int fd, const char *needle)
+{
+	char rec[2048];
+	int count = 0;
+	ssize_t n;
+
+	/* One record per read; EAGAIN once none is left */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EPIPE)
+				continue;
+			break;
+		}
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			count++;
+	}
+	return count;
 }
 
 int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/iommufd.h>
+
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
 #define EDU_IDENT	0x00		/* reads 0x010000ed on QEMU 10 */
@@ -67,6 +69,24 @@ int vmm_nested_alloc(int iommufd, uint32_t dev_id, uint32_t viommu_id,
 int vmm_vsmmu_invalidate(int iommufd, uint32_t viommu_id,
 			 const uint64_t (*cmds)[2], uint32_t n, uint32_t *done);
 int vmm_destroy(int iommufd, uint32_t id);
+
+/* A virtual event queue of @type on a vIOMMU, with its file descriptor */
+int vmm_veventq_alloc(int iommufd, uint32_t viommu_id, uint32_t type,
+		      uint32_t depth, uint32_t *veventq_id, int *veventq_fd);
+
+/* One record of a vSMMU's event queue, or a lost-events marker */
+struct vmm_vsmmu_event {
+	struct iommufd_vevent_header hdr;
+	struct iommu_vevent_arm_smmuv3 ev;
+};
+
+/* Wait up to @timeout_ms for a record and read it (-ETIMEDOUT: none) */
+int vmm_vsmmu_read_event(int veventq_fd, int timeout_ms,
+			 struct vmm_vsmmu_event *ev);
+
+/* The kernel log from now on, and how many of its new lines hold @needle */
+int kmsg_open(void);
+int kmsg_count(int fd, const char *needle);
 
 /* One edu DMA of @len bytes; waits for completion (bounded). */
 int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
