@@ -203,9 +203,9 @@ int main(void)
 		 "vEVENTQ id %u, read from fd %d", veventq_id, veventq_fd);
 	say(what);
 	snprintf(what, sizeof(what),
-		 "edu DMA from VA 0x%llx, which the guest's stage-1 does not map",
+		 "edu DMA of 4 bytes from VA 0x%llx, not in the guest's stage-1",
 		 (unsigned long long)GUEST_VA_HOLE);
-	step(what, edu_dma(&dev, GUEST_VA_HOLE, EDU_BUF_ADDR, GUEST_PAGE, 0));
+	step(what, edu_dma(&dev, GUEST_VA_HOLE, EDU_BUF_ADDR, 4, 0));
 	step("poll() + read(): one record from the vEVENTQ",
 	     vmm_vsmmu_read_event(veventq_fd, 5000, &ev));
 	evt0 = le64toh(ev.ev.evt[0]);
