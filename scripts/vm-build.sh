@@ -27,6 +27,9 @@ $cc -I"$top/tests" -o "$VM/bin/demo_vsmmu" "$top/tests/demo_vsmmu.c" \
 	"$top/tests/guest_s1.c" "$top/tests/vmm.c"
 $cc -I"$top/tests" -I"$TREE/drivers/iommu/iommufd" -o "$VM/bin/bench_vsmmu" \
 	"$top/tests/bench_vsmmu.c" "$top/tests/guest_s1.c" "$top/tests/vmm.c"
+$cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
+	-o "$VM/bin/e2e_two_smmus" "$top/tests/e2e_two_smmus.c" \
+	"$top/tests/guest_s1.c" "$top/tests/vmm.c"
 $cc -o "$VM/bin/init" "$top/vm/init.c"
 
 gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
@@ -44,3 +47,7 @@ gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
 "$VM/gen_init_cpio" "$VM/initramfs.list" | gzip -1 > "$VM/initramfs.cpio.gz"
 note "initramfs: $VM/initramfs.cpio.gz ($(du -h "$VM/initramfs.cpio.gz" | cut -f1))"
 "$top/scripts/iort.sh"
+# The machine with two SMMUs, where its QEMU can run
+if "$top/scripts/qemu-next.sh" available; then
+	MACHINE=smmu2 "$top/scripts/iort.sh"
+fi

@@ -4,6 +4,9 @@
 #
 #   BOOT=acpi (default)  UEFI firmware, ACPI tables (IORT)
 #   BOOT=dt              direct kernel boot with a device tree
+#   MACHINE=smmu2        two SMMUv3s, each with an edu behind it on a PCIe
+#                        expander bus of its own (QEMU 11 of the trixie
+#                        root, scripts/qemu-next.sh; ACPI boots only)
 #   SUITES=a,b           run a subset (names from vm/suites, or kunit)
 #   VM_TIMEOUT=seconds   hard limit for the whole VM run (default 2400)
 #   VERBOSE=1            echo the whole console, not just progress lines
@@ -19,29 +22,57 @@ VM=$BUILD/vm
 image=$KOUT/arch/arm64/boot/Image
 [ -f "$image" ] || die "no kernel image (make kernel)"
 boot=${BOOT:-acpi}
+machine=${MACHINE:-smmu1}
+case "$machine" in
+smmu1)	acpi_initrd=$VM/initramfs-acpi.img ;;
+smmu2)	[ "$boot" = acpi ] || die "MACHINE=smmu2 boots with ACPI only"
+	acpi_initrd=$VM/initramfs-acpi-smmu2.img ;;
+*)	die "MACHINE must be smmu1 or smmu2" ;;
+esac
 if [ -n "${INITRD:-}" ]; then
 	initrd=$INITRD
 elif [ "$boot" = acpi ]; then
-	initrd=$VM/initramfs-acpi.img
+	initrd=$acpi_initrd
 else
 	initrd=$VM/initramfs.cpio.gz
 fi
 [ -f "$initrd" ] || die "no initramfs $initrd (make vm-build)"
-# The suites this run must report, fixed before the VM starts
-expect=${SUITES:-kunit,$(awk '!/^#/ && NF {printf "%s,", $1}' "$top/vm/suites")}
+# The suites this run must report, fixed before the VM starts. The
+# two-SMMU suites run on MACHINE=smmu2 only, and only they run there.
+two_smmu_suites=e2e_two_smmus
+if [ "$machine" = smmu2 ]; then
+	expect=${SUITES:-$two_smmu_suites}
+else
+	expect=${SUITES:-kunit,$(awk -v skip=",$two_smmu_suites," \
+		'!/^#/ && NF && index(skip, "," $1 ",") == 0 {printf "%s,", $1}' \
+		"$top/vm/suites")}
+fi
 timeout_s=${VM_TIMEOUT:-2400}
 append="console=ttyAMA0 loglevel=7 kasan.fault=report kasan_multi_shot"
-append+=" kmemleak=on vsmmu.suites=${SUITES:-}"
+append+=" kmemleak=on vsmmu.suites=$expect"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
 [ -n "${DUMP:-}" ] && append+=" vsmmu.dump=$DUMP"
 [ "${BENCH:-0}" = 1 ] && append+=" vsmmu.bench=1"
-args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested
-      -cpu max,pauth-impdef=on -smp 2 -m 4G
-      -nographic -no-reboot -nic none -device edu
-      -kernel "$image" -initrd "$initrd")
+common=(-cpu max,pauth-impdef=on -smp 2 -m 4G -nographic -no-reboot -nic none
+	-kernel "$image" -initrd "$initrd")
+if [ "$machine" = smmu2 ]; then
+	qemu=("$top/scripts/qemu-next.sh" run)
+	fw=$("$top/scripts/qemu-next.sh" firmware)
+	args=(-M virt,gic-version=3 "${common[@]}")
+	for n in 1 2; do
+		args+=(-device "pxb-pcie,id=pcie.$n,bus_nr=$((8 * n)),bus=pcie.0"
+		       -device "arm-smmuv3,primary-bus=pcie.$n,stage=nested"
+		       -device "pcie-root-port,id=rp$n,bus=pcie.$n,chassis=$n"
+		       -device "edu,bus=rp$n")
+	done
+else
+	qemu=(qemu-system-aarch64)
+	fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+	args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested
+	      "${common[@]}" -device edu)
+fi
 case "$boot" in
 acpi)
-	fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 	[ -f "$fw" ] || die "UEFI firmware $fw missing (make setup)"
 	args+=(-bios "$fw") ;;
 dt)	append+=" acpi=off" ;;
@@ -49,9 +80,9 @@ dt)	append+=" acpi=off" ;;
 esac
 
 log=${VM_LOG:-$VM/console.log}
-note "booting qemu-system-aarch64 ($boot, timeout ${timeout_s}s); console: $log"
+note "booting qemu-system-aarch64 ($boot, $machine, timeout ${timeout_s}s); console: $log"
 set +e
-timeout -k 10 "$timeout_s" qemu-system-aarch64 "${args[@]}" -append "$append" \
+timeout -k 10 "$timeout_s" "${qemu[@]}" "${args[@]}" -append "$append" \
 	</dev/null 2>&1 | tee "$log" | if [ "${VERBOSE:-0}" = 1 ]; then
 		cat
 	elif [ "${DEMO:-0}" = 1 ]; then

@@ -8,10 +8,12 @@
  *   figure,param,reps,median_ns,p10_ns,p90_ns
  *
  * The VM is emulated (TCG), so absolute times are slow and noisy; compare
- * figures with each other and with the floor, not with hardware.
+ * figures with each other and with the floor, not with hardware. The
+ * s2_pt_bytes rows carry bytes, not nanoseconds.
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +393,121 @@ static int bench_vdevs(void)
 }
 
 /* The emulated SMMUv3: every batch ends in a CMD_SYNC the emulator runs */
+/* Pages the IOMMU drivers hold for their page tables, from /proc/vmstat */
+static long iommu_pages(void)
+{
+	char name[64];
+	long val = -1, v;
+	FILE *f;
+
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2)
+		if (!strcmp(name, "nr_iommu_pages"))
+			val = v;
+	fclose(f);
+	return val;
+}
+
+#define SHARE_LEN	(16UL << 20)	/* one IOAS map: 4096 pages of 4K */
+#define SHARE_IOVA	0x80000000ULL
+#define SHARE_REPS	7
+#define SHARE_MAX	8
+
+static const unsigned int share_smmus[] = { 1, 2, 4, 8 };
+
+/*
+ * One set-up of @n SMMUs: @shared, one nesting parent with @n vSMMUs on it;
+ * otherwise @n nesting parents on the IOAS, one vSMMU on each, which is what
+ * a VMM keeps when the SMMUs cannot share one. Each map and unmap of the
+ * IOAS is timed; the page-table memory is what the first map allocated.
+ */
+static int bench_s2_share_one(int iommufd, uint32_t dev_id, void *buf,
+			      unsigned int n, bool shared)
+{
+	uint64_t map_ns[SHARE_REPS], unmap_ns[SHARE_REPS], t;
+	uint32_t ioas_id, s2_id[SHARE_MAX], viommu_id[SHARE_MAX];
+	unsigned int nr_s2 = shared ? 1 : n, i, made_s2 = 0, made_v = 0;
+	const char *how = shared ? "shared" : "per_smmu";
+	long before = 0, pages = -1;
+	char figure[64];
+	int ret;
+
+	ret = vmm_ioas_alloc(iommufd, &ioas_id);
+	for (; !ret && made_s2 < nr_s2; made_s2++)
+		ret = vmm_nest_parent_alloc(iommufd, dev_id, ioas_id,
+					    &s2_id[made_s2]);
+	for (; !ret && made_v < n; made_v++)
+		ret = vmm_vsmmu_alloc(iommufd, dev_id,
+				      s2_id[shared ? 0 : made_v],
+				      &viommu_id[made_v]);
+	for (i = 0; !ret && i < SHARE_REPS; i++) {
+		if (!i)
+			before = iommu_pages();
+		t = now_ns();
+		ret = vmm_ioas_map_fixed(iommufd, ioas_id, buf, SHARE_LEN,
+					 SHARE_IOVA);
+		map_ns[i] = now_ns() - t;
+		if (!i && before >= 0 && iommu_pages() >= 0)
+			pages = iommu_pages() - before;
+		t = now_ns();
+		ret = ret ?: vmm_ioas_unmap(iommufd, ioas_id, SHARE_IOVA,
+					    SHARE_LEN);
+		unmap_ns[i] = now_ns() - t;
+	}
+	if (!ret) {
+		memcpy(samples, map_ns, sizeof(map_ns));
+		snprintf(figure, sizeof(figure), "s2_map_per_page_%s", how);
+		report(figure, n, SHARE_REPS, SHARE_LEN / 4096);
+		memcpy(samples, unmap_ns, sizeof(unmap_ns));
+		snprintf(figure, sizeof(figure), "s2_unmap_per_page_%s", how);
+		report(figure, n, SHARE_REPS, SHARE_LEN / 4096);
+		/* Bytes, in the time columns of a one-sample row */
+		samples[0] = pages < 0 ? 0 : (uint64_t)pages * 4096;
+		snprintf(figure, sizeof(figure), "s2_pt_bytes_%s", how);
+		report(figure, n, 1, 1);
+	}
+	while (made_v)
+		vmm_destroy(iommufd, viommu_id[--made_v]);
+	while (made_s2)
+		vmm_destroy(iommufd, s2_id[--made_s2]);
+	vmm_destroy(iommufd, ioas_id);
+	if (ret)
+		fprintf(stderr, "s2 %s, %u SMMUs: %s\n", how, n, strerror(-ret));
+	return ret;
+}
+
+/*
+ * What one stage-2 for the whole VM saves against one per SMMU, for 1 to 8
+ * SMMUs. The VM has one emulated SMMU, so each of the N SMMUs is stood for
+ * by a vSMMU of its own (a VMID every unmap invalidates) and, when not
+ * shared, by a nesting parent of its own (a page table every map and unmap
+ * fills and clears).
+ */
+static int bench_s2_share(int iommufd, uint32_t dev_id)
+{
+	unsigned int i;
+	void *buf;
+	int ret = 0;
+
+	buf = mmap(NULL, SHARE_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return -errno;
+	/* 4K pages, as guest memory often is: no block mappings */
+	madvise(buf, SHARE_LEN, MADV_NOHUGEPAGE);
+	memset(buf, 0x5a, SHARE_LEN);
+	for (i = 0; !ret && i < sizeof(share_smmus) / sizeof(share_smmus[0]); i++) {
+		ret = bench_s2_share_one(iommufd, dev_id, buf, share_smmus[i],
+					 true);
+		ret = ret ?: bench_s2_share_one(iommufd, dev_id, buf,
+						share_smmus[i], false);
+	}
+	munmap(buf, SHARE_LEN);
+	return ret;
+}
+
 static int bench_smmu(void)
 {
 	struct iommu_viommu_arm_smmuv3_invalidate *cmds;
@@ -477,6 +594,7 @@ static int bench_smmu(void)
 	if (!ret)
 		report("smmu_nested_lifecycle", 1, reps, 1);
 	ret = ret ?: bench_vmids(iommufd, dev.dev_id, s2_id);
+	ret = ret ?: bench_s2_share(iommufd, dev.dev_id);
 	vmm_close(&dev);
 	close(iommufd);
 	munmap(gmem, GUEST_MEM_SIZE);

@@ -147,41 +147,6 @@ TEST_F(smmu, nest_parent)
 	ASSERT_EQ(EOPNOTSUPP, errno);
 }
 
-/*
- * Whether firmware marks the root complex CANWBS: memory access flags bit 2
- * of the IORT's root complex node. With no IORT (a device tree boot) there
- * is no such promise.
- */
-static bool iort_rc_canwbs(void)
-{
-	uint8_t buf[4096];
-	uint32_t n, count, off;
-	ssize_t len;
-	int fd;
-
-	fd = open("/sys/firmware/acpi/tables/IORT", O_RDONLY);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (len < 48)
-		return false;
-	memcpy(&count, buf + 36, 4);
-	memcpy(&off, buf + 40, 4);
-	for (n = 0; n < count && off + 16 + 8 <= (size_t)len; n++) {
-		uint16_t node_len;
-
-		memcpy(&node_len, buf + off + 1, 2);
-		/* Type 2: root complex; data after the 16-byte node header */
-		if (buf[off] == 2)
-			return buf[off + 16 + 7] & 0x4;
-		if (!node_len)
-			break;
-		off += node_len;
-	}
-	return false;
-}
-
 TEST_F(smmu, vsmmu_needs_coherency_guarantee)
 {
 	uint32_t s2_id = 0, viommu_id = 0;
@@ -194,7 +159,7 @@ TEST_F(smmu, vsmmu_needs_coherency_guarantee)
 	 * QEMU's SMMU has no stage-2 forced write-back, so only a CANWBS root
 	 * complex lets the VM keep its stage-1 attributes.
 	 */
-	if (iort_rc_canwbs()) {
+	if (vmm_iort_rc_canwbs()) {
 		TH_LOG("IORT root complex: CANWBS");
 		ASSERT_EQ(0, rc);
 		ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, s2_id));
@@ -226,7 +191,7 @@ FIXTURE_SETUP(nested)
 	self->iommufd = -1;
 	self->dev.vfio_fd = -1;
 	self->gmem = MAP_FAILED;
-	if (!iort_rc_canwbs())
+	if (!vmm_iort_rc_canwbs())
 		SKIP(return, "no CANWBS root complex: no vSMMU on this boot");
 
 	ASSERT_EQ(0, vmm_open_edu(&self->dev, &self->iommufd,
@@ -254,14 +219,6 @@ FIXTURE_TEARDOWN(nested)
 		munmap(self->gmem, GUEST_MEM_SIZE);
 }
 
-static void fill(uint8_t *p, size_t len, uint8_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed + i * 13 + (i >> 7));
-}
-
 static bool all(const uint8_t *p, size_t len, uint8_t val)
 {
 	while (len--)
@@ -276,18 +233,9 @@ static bool dma_lands_on(FIXTURE_DATA(nested) *self, uint8_t seed,
 {
 	uint8_t *src = self->gmem + GUEST_OFF_SRC;
 
-	fill(src, GUEST_PAGE, seed);
+	vmm_fill(src, GUEST_PAGE, seed);
 	return !edu_copy(&self->dev, GUEST_VA_SRC, GUEST_VA_DST, GUEST_PAGE) &&
 	       !memcmp(src, to, GUEST_PAGE);
-}
-
-/* Does @page still hold the pattern of @seed? */
-static bool holds(const uint8_t *page, uint8_t seed)
-{
-	uint8_t want[GUEST_PAGE];
-
-	fill(want, GUEST_PAGE, seed);
-	return !memcmp(want, page, GUEST_PAGE);
 }
 
 static int nested(FIXTURE_DATA(nested) *self, uint64_t ste0,
@@ -334,7 +282,7 @@ TEST_F(nested, dma_through_guest_stage1)
 
 	ASSERT_TRUE(dma_lands_on(self, 0x77, b));
 	/* A still holds what the stale translation wrote */
-	ASSERT_TRUE(holds(a, 0x55));
+	ASSERT_TRUE(vmm_holds(a, GUEST_PAGE, 0x55));
 
 	/* Back to the plain stage-2, then down in order */
 	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
@@ -457,7 +405,7 @@ TEST_F(nested, s2_change_reaches_every_vsmmu)
 
 	ASSERT_TRUE(dma_lands_on(self, 0x93, a2));
 	/* The old host page kept the first pattern */
-	ASSERT_TRUE(holds(a, 0x31));
+	ASSERT_TRUE(vmm_holds(a, GUEST_PAGE, 0x31));
 
 	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, nested2_id));
@@ -480,6 +428,8 @@ static int drain_events(int veventq_fd, int ms, struct vmm_vsmmu_event *first)
 
 #define EVT_F_TRANSLATION	0x10
 #define EVT_HOST_LOG		"event 0x10 received"
+/* The emulated SMMU raises one event per 4-byte access of an edu DMA */
+#define FAULT_LEN		4
 
 /*
  * A fault in the guest's stage-1 reaches the VMM under the vSID, not the
@@ -513,8 +463,8 @@ TEST_F(nested, guest_faults_reach_the_vmm)
 	sleep(6);
 
 	/* edu reads a VA that the guest's stage-1 does not map */
-	edu_dma(&self->dev, GUEST_VA_HOLE, EDU_BUF_ADDR, GUEST_PAGE, 0);
-	ASSERT_LE(1, drain_events(veventq_fd, 5000, &rec));
+	edu_dma(&self->dev, GUEST_VA_HOLE, EDU_BUF_ADDR, FAULT_LEN, 0);
+	ASSERT_EQ(1, drain_events(veventq_fd, 5000, &rec));
 	ASSERT_EQ(0, rec.hdr.flags);
 	ASSERT_EQ(0, rec.hdr.sequence);
 	evt0 = le64toh(rec.ev.evt[0]);
@@ -527,13 +477,13 @@ TEST_F(nested, guest_faults_reach_the_vmm)
 
 	/* The guest maps VA_DST past its memory: stage-2 faults, the host's */
 	guest_remap_dst(self->gmem, GUEST_MEM_SIZE);
-	edu_dma(&self->dev, GUEST_VA_DST, EDU_BUF_ADDR, GUEST_PAGE, 0);
+	edu_dma(&self->dev, GUEST_VA_DST, EDU_BUF_ADDR, FAULT_LEN, 0);
 	EXPECT_EQ(0, drain_events(veventq_fd, 1000, &rec));
 	EXPECT_LE(1, kmsg_count(kmsg, EVT_HOST_LOG));
 
 	/* The vDEVICE goes, the device stays attached: the host keeps faults */
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->vdev_id));
-	edu_dma(&self->dev, GUEST_VA_HOLE, EDU_BUF_ADDR, GUEST_PAGE, 0);
+	edu_dma(&self->dev, GUEST_VA_HOLE, EDU_BUF_ADDR, FAULT_LEN, 0);
 	EXPECT_EQ(0, drain_events(veventq_fd, 1000, &rec));
 	EXPECT_LE(1, kmsg_count(kmsg, EVT_HOST_LOG));
 

@@ -46,34 +46,57 @@ static int write_sysfs(const char *path, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
+static int pci_id_is(const char *bdf, const char *attr, unsigned long id)
+{
+	char path[300], val[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
+	return !read_sysfs(path, val, sizeof(val)) &&
+	       strtoul(val, NULL, 0) == id;
+}
+
+int vmm_find_pci_nth(uint16_t vendor, uint16_t device, unsigned int nth,
+		     char *bdf, size_t len)
+{
+	struct dirent **names;
+	int i, n, ret = -ENODEV;
+
+	n = scandir("/sys/bus/pci/devices", &names, NULL, alphasort);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		if (ret && name[0] != '.' && pci_id_is(name, "vendor", vendor) &&
+		    pci_id_is(name, "device", device) && !nth--) {
+			snprintf(bdf, len, "%s", name);
+			ret = 0;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
 int vmm_find_pci(uint16_t vendor, uint16_t device, char *bdf, size_t len)
 {
-	DIR *dir = opendir("/sys/bus/pci/devices");
-	char path[300], val[32];
-	struct dirent *e;
-	int ret = -ENODEV;
+	return vmm_find_pci_nth(vendor, device, 0, bdf, len);
+}
 
-	if (!dir)
+int vmm_pci_iommu(const char *bdf, char *name, size_t len)
+{
+	char path[300], link[300];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
 		return -errno;
-	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 e->d_name);
-		if (read_sysfs(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 0) != vendor)
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 e->d_name);
-		if (read_sysfs(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 0) != device)
-			continue;
-		snprintf(bdf, len, "%s", e->d_name);
-		ret = 0;
-		break;
-	}
-	closedir(dir);
-	return ret;
+	link[n] = 0;
+	base = strrchr(link, '/');
+	snprintf(name, len, "%s", base ? base + 1 : link);
+	return 0;
 }
 
 int vmm_open_edu(struct vmm_dev *d, int *iommufd, uint32_t *ioas_id)
@@ -451,4 +474,57 @@ int edu_copy(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len)
 {
 	return edu_dma(d, src, EDU_BUF_ADDR, len, 0) ?:
 	       edu_dma(d, EDU_BUF_ADDR, dst, len, 1);
+}
+
+/*
+ * Whether firmware marks the root complex CANWBS: memory access flags bit 2
+ * of the IORT's root complex node. With no IORT (a device tree boot) there
+ * is no such promise.
+ */
+bool vmm_iort_rc_canwbs(void)
+{
+	uint8_t buf[4096];
+	uint32_t n, count, off;
+	ssize_t len;
+	int fd;
+
+	fd = open("/sys/firmware/acpi/tables/IORT", O_RDONLY);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 48)
+		return false;
+	memcpy(&count, buf + 36, 4);
+	memcpy(&off, buf + 40, 4);
+	for (n = 0; n < count && off + 16 + 8 <= (size_t)len; n++) {
+		uint16_t node_len;
+
+		memcpy(&node_len, buf + off + 1, 2);
+		/* Type 2: root complex; data after the 16-byte node header */
+		if (buf[off] == 2)
+			return buf[off + 16 + 7] & 0x4;
+		if (!node_len)
+			break;
+		off += node_len;
+	}
+	return false;
+}
+
+void vmm_fill(uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 13 + (i >> 7));
+}
+
+bool vmm_holds(const uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (uint8_t)(seed + i * 13 + (i >> 7)))
+			return false;
+	return true;
 }

@@ -11,6 +11,7 @@
 #ifndef VSMMU_TESTS_VMM_H
 #define VSMMU_TESTS_VMM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,11 @@ struct vmm_dev {
 };
 
 int vmm_find_pci(uint16_t vendor, uint16_t device, char *bdf, size_t len);
+/* The @nth (from 0) such device, in PCI address order */
+int vmm_find_pci_nth(uint16_t vendor, uint16_t device, unsigned int nth,
+		     char *bdf, size_t len);
+/* The name of the IOMMU a PCI device sits behind (its sysfs iommu link) */
+int vmm_pci_iommu(const char *bdf, char *name, size_t len);
 /* All of the next five for edu: find, vfio-pci, cdev, iommufd bind, an IOAS */
 int vmm_open_edu(struct vmm_dev *d, int *iommufd, uint32_t *ioas_id);
 int vmm_bind_vfio_pci(const char *bdf);
@@ -93,5 +99,12 @@ int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
 	    int to_ram);
 /* Two edu DMAs: @len bytes from device address @src to @dst, via edu */
 int edu_copy(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len);
+
+/* Whether firmware marks the PCI root complex CANWBS in the IORT */
+bool vmm_iort_rc_canwbs(void);
+
+/* A page of test data made from @seed, and whether @p still holds it */
+void vmm_fill(uint8_t *p, size_t len, uint8_t seed);
+bool vmm_holds(const uint8_t *p, size_t len, uint8_t seed);
 
 #endif
