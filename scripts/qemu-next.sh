@@ -15,21 +15,9 @@ ready=$root/.vsmmu-ready
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
-# The Debian archive the machine already uses: we never name a host
-mirror() {
-	local uri=""
-	uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ && $0 ~ /(^| )bookworm( |$)/ {print u; exit}' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list)
-	fi
-	[ -n "$uri" ] || die "no Debian mirror found in the apt sources"
-	echo "$uri"
-}
-
 create() {
 	local uri tmp=$root.tmp
-	uri=$(mirror)
+	uri=$(apt_mirror_uri)
 	command -v debootstrap >/dev/null || $SUDO apt-get install -y -qq debootstrap >/dev/null
 	$SUDO rm -rf "$tmp"
 	note "debootstrap trixie (minbase) from $uri into $tmp"

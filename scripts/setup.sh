@@ -18,13 +18,8 @@ SUDO=
 backports_source() {
 	local list=/etc/apt/sources.list.d/vsmmu-backports.sources
 	[ -f "$list" ] && return 0
-	local uri=""
-	uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ && $0 ~ /(^| )bookworm( |$)/ {print u; exit}' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list)
-	fi
-	[ -n "$uri" ] || die "no bookworm mirror found in the apt sources; add one first"
+	local uri
+	uri=$(apt_mirror_uri)
 	note "adding bookworm-backports from the configured mirror $uri"
 	local key=/usr/share/keyrings/debian-archive-keyring.gpg
 	$SUDO tee "$list" >/dev/null <<EOT
