@@ -18,6 +18,7 @@ SUDO=
 create() {
 	local uri tmp=$root.tmp
 	uri=$(apt_mirror_uri)
+	mkdir -p "$BUILD"
 	command -v debootstrap >/dev/null || $SUDO apt-get install -y -qq debootstrap >/dev/null
 	$SUDO rm -rf "$tmp"
 	note "debootstrap trixie (minbase) from $uri into $tmp"
