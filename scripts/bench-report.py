@@ -109,6 +109,9 @@ def main():
                 if r['figure'] == s:
                     f.write(f"{r['param']} {int(r['median_ns']) / 1000} "
                             f"{int(r['p10_ns']) / 1000} {int(r['p90_ns']) / 1000}\n")
+    if not any(r['figure'] in series for r in rows):
+        print("bench: no invalidation figures in this run, no plot")
+        return
     if not shutil.which('gnuplot'):
         print("bench: no gnuplot, no plot")
         return

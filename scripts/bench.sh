@@ -2,6 +2,8 @@
 # make bench: boot the test VM once more to time the trap path of a virtual
 # SMMU (tests/bench_vsmmu.c) and write build/bench/results.md, results.csv
 # and invalidate.png. It reports; it does not pass or fail on a time.
+# BENCH_PARTS=share (or mock, smmu, vdevs, comma-separated) runs only
+# those parts of it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"

@@ -13,6 +13,7 @@
 #   DEMO=1               run the demo instead of the suites
 #   DUMP=path DUMP_OUT=f copy a file of the VM to f instead (hex on the console)
 #   BENCH=1 BENCH_OUT=f  run the benchmark instead and save its CSV to f
+#   BENCH_PARTS=a,b      only these parts of it: mock, smmu, share, vdevs
 #   INITRD=file          another initramfs (default: initramfs-acpi.img for
 #                        ACPI boots, with the IORT upgrade, else the plain one)
 set -euo pipefail
@@ -52,7 +53,7 @@ append="console=ttyAMA0 loglevel=7 kasan.fault=report kasan_multi_shot"
 append+=" kmemleak=on vsmmu.suites=$expect"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
 [ -n "${DUMP:-}" ] && append+=" vsmmu.dump=$DUMP"
-[ "${BENCH:-0}" = 1 ] && append+=" vsmmu.bench=1"
+[ "${BENCH:-0}" = 1 ] && append+=" vsmmu.bench=${BENCH_PARTS:-all}"
 common=(-cpu max,pauth-impdef=on -smp 2 -m 4G -nographic -no-reboot -nic none
 	-kernel "$image" -initrd "$initrd")
 if [ "$machine" = smmu2 ]; then
