@@ -634,31 +634,22 @@ static int bench_share(void)
  */
 static bool want(const char *part)
 {
-	static char cmdline[4096];
+	char cmdline[4096], list[256] = "all", *tok, *save;
 	const char *p;
-	size_t n = strlen(part);
 	FILE *f;
 
-	if (!cmdline[0]) {
-		f = fopen("/proc/cmdline", "r");
-		if (!f || !fgets(cmdline, sizeof(cmdline), f))
-			strcpy(cmdline, " ");
-		if (f)
-			fclose(f);
+	f = fopen("/proc/cmdline", "r");
+	if (f && fgets(cmdline, sizeof(cmdline), f)) {
+		p = strstr(cmdline, "vsmmu.bench=");
+		if (p)
+			sscanf(p + strlen("vsmmu.bench="), "%255[^ \n]", list);
 	}
-	p = strstr(cmdline, "vsmmu.bench=");
-	if (!p)
-		return true;
-	p += strlen("vsmmu.bench=");
-	if (!strncmp(p, "all", 3) || !strncmp(p, "1 ", 2))
-		return true;
-	while (*p && *p != ' ' && *p != '\n') {
-		if (!strncmp(p, part, n) && strchr(", \n", p[n]))
+	if (f)
+		fclose(f);
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, "all") || !strcmp(tok, part))
 			return true;
-		p += strcspn(p, ", \n");
-		if (*p == ',')
-			p++;
-	}
 	return false;
 }
 

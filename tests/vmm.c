@@ -511,12 +511,17 @@ bool vmm_iort_rc_canwbs(void)
 	return false;
 }
 
+static uint8_t pattern_byte(uint8_t seed, size_t i)
+{
+	return (uint8_t)(seed + i * 13 + (i >> 7));
+}
+
 void vmm_fill(uint8_t *p, size_t len, uint8_t seed)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed + i * 13 + (i >> 7));
+		p[i] = pattern_byte(seed, i);
 }
 
 bool vmm_holds(const uint8_t *p, size_t len, uint8_t seed)
@@ -524,7 +529,7 @@ bool vmm_holds(const uint8_t *p, size_t len, uint8_t seed)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (p[i] != (uint8_t)(seed + i * 13 + (i >> 7)))
+		if (p[i] != pattern_byte(seed, i))
 			return false;
 	return true;
 }
