@@ -114,7 +114,7 @@ int main(void)
 	step("IOMMU_GET_HW_INFO: what the guest's vSMMU may look like",
 	     hw_info(iommufd, dev.dev_id, &info));
 	snprintf(what, sizeof(what),
-		 "IDR0 %08x IDR1 %08x IDR3 %08x IDR5 %08x (host fields masked)",
+		 "IDR0 %08x IDR1 %08x IDR3 %08x IDR5 %08x (as the SMMU reads them)",
 		 info.idr[0], info.idr[1], info.idr[3], info.idr[5]);
 	say(what);
 

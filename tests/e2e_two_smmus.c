@@ -233,4 +233,54 @@ TEST_F(two_smmus, nested_on_both)
 	munmap(moved, GUEST_PAGE);
 }
 
+/*
+ * Interrupts on both SMMUs, each device behind the guest's stage-1 on its
+ * own vSMMU over the one stage-2: the doorbell has one IOVA in the
+ * context, mapped once in the shared stage-2, and both MSIs arrive.
+ */
+TEST_F(two_smmus, msi_on_both)
+{
+	uint32_t viommu_id[NUM_DEVS], vdev_id[NUM_DEVS], nested_id[NUM_DEVS];
+	uint64_t ste[2], start, last;
+	int efd[NUM_DEVS], kmsg, i;
+
+	if (!vmm_iort_rc_canwbs())
+		SKIP(return, "no CANWBS root complex: no vSMMU on this boot");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	guest_build_stage1(self->gmem);
+	/* The guest leaves the MSI window as it is (its RMR) */
+	ASSERT_EQ(0, vmm_msi_window(self->dev[0].bdf, &start, &last));
+	ASSERT_EQ(start >> 21, last >> 21);
+	guest_map_identity_2m(self->gmem, start);
+	guest_ste_s1(ste);
+	for (i = 0; i < NUM_DEVS; i++) {
+		ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev[i].dev_id,
+					     self->s2_id, &viommu_id[i]));
+		ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, viommu_id[i],
+					       self->dev[i].dev_id, GUEST_VSID,
+					       &vdev_id[i]));
+		ASSERT_EQ(0, vmm_nested_alloc(self->iommufd,
+					      self->dev[i].dev_id,
+					      viommu_id[i], ste,
+					      &nested_id[i]));
+		ASSERT_EQ(0, vmm_attach(&self->dev[i], nested_id[i]));
+		ASSERT_EQ(0, vmm_msi_enable(&self->dev[i], &efd[i]));
+	}
+	for (i = 0; i < NUM_DEVS; i++) {
+		EXPECT_EQ(0, edu_irq(&self->dev[i], efd[i], 5000))
+			TH_LOG("edu behind %s", self->iommu[i]);
+	}
+	EXPECT_EQ(0, kmsg_count(kmsg, "event 0x"));
+	close(kmsg);
+
+	for (i = 0; i < NUM_DEVS; i++) {
+		ASSERT_EQ(0, vmm_msi_disable(&self->dev[i], efd[i]));
+		ASSERT_EQ(0, vmm_attach(&self->dev[i], self->ioas_id));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, nested_id[i]));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, vdev_id[i]));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id[i]));
+	}
+}
+
 TEST_HARNESS_MAIN

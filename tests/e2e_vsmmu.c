@@ -24,12 +24,11 @@
 #define IDR0_S2P		(1U << 0)
 #define IDR0_S1P		(1U << 1)
 #define IDR0_TTF		(3U << 2)
-#define IDR0_COHACC		(1U << 4)
-#define IDR0_HYP		(1U << 9)
-#define IDR0_VMID16		(1U << 18)
 #define IDR1_SIDSIZE		0x3fU
 #define IDR5_GRAN4K		(1U << 4)
 #define IDR5_OAS		7U
+/* IDR0-IDR5, IIDR and AIDR: eight registers from offset 0 */
+#define SMMU_IDR0		0x0
 
 FIXTURE(smmu)
 {
@@ -76,23 +75,33 @@ static int hw_info(struct __test_metadata *_metadata, int iommufd,
 TEST_F(smmu, hw_info_describes_the_smmu)
 {
 	struct iommu_hw_info_arm_smmuv3 info;
-	uint32_t type;
+	uint32_t type, regs[8];
+	unsigned int i;
 
 	ASSERT_EQ(0, hw_info(_metadata, self->iommufd, self->dev.dev_id, 0, 0,
 			     &info, &type));
 	ASSERT_EQ(IOMMU_HW_INFO_TYPE_ARM_SMMUV3, type);
 	EXPECT_EQ(0, info.__reserved);
+	EXPECT_EQ(0, info.flags);
 	/* What a guest needs: AArch64 tables, 4K granule, some Stream IDs */
 	EXPECT_NE(0, info.idr[0] & IDR0_TTF);
 	EXPECT_NE(0, info.idr[5] & IDR5_GRAN4K);
 	EXPECT_NE(0, info.idr[1] & IDR1_SIDSIZE);
 	EXPECT_NE(0, info.aidr);
-	/* What is the host's business reads as zero */
-	EXPECT_EQ(0, info.idr[0] & (IDR0_S1P | IDR0_S2P | IDR0_COHACC |
-				    IDR0_HYP | IDR0_VMID16));
-	EXPECT_EQ(0, info.idr[2]);
-	EXPECT_EQ(0, info.idr[4]);
-	EXPECT_EQ(0, info.idr[5] & IDR5_OAS);
+	/*
+	 * The registers as the SMMU reads them, nothing masked: a VMM sizes
+	 * its vSMMU from fields beyond the documented list (QEMU takes OAS
+	 * and ATS), so the emulated SMMU's stages and OAS must show.
+	 */
+	EXPECT_NE(0, info.idr[0] & IDR0_S1P);
+	EXPECT_NE(0, info.idr[0] & IDR0_S2P);
+	EXPECT_NE(0, info.idr[5] & IDR5_OAS);
+	ASSERT_EQ(0, vmm_smmu_read_regs(self->dev.bdf, SMMU_IDR0, regs, 8));
+	for (i = 0; i < 6; i++) {
+		EXPECT_EQ(regs[i], info.idr[i]) TH_LOG("IDR%u", i);
+	}
+	EXPECT_EQ(regs[6], info.iidr);
+	EXPECT_EQ(regs[7], info.aidr);
 }
 
 TEST_F(smmu, hw_info_types)
@@ -494,6 +503,135 @@ TEST_F(nested, guest_faults_reach_the_vmm)
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->nested_id));
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->viommu_id));
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->s2_id));
+}
+
+/*
+ * Interrupts. An MSI is a DMA write to the interrupt controller's doorbell,
+ * translated like any DMA, so the doorbell must be mapped in the stage-2
+ * under whatever the device is attached to: the stage-2 itself, a bypass
+ * vSTE, or a stage-1 vSTE whose guest tables leave the MSI window as it is
+ * (a guest's RMR). edu raises its MSI; the eventfd VFIO signals must see
+ * it, and the host log must show no SMMU event for it.
+ */
+#define MSI_WAIT_MS		5000
+#define SMMU_EVENT_LOG		"event 0x"
+
+static void msi_window_identity(struct __test_metadata *_metadata,
+				FIXTURE_DATA(nested) *self)
+{
+	uint64_t start, last;
+
+	ASSERT_EQ(0, vmm_msi_window(self->dev.bdf, &start, &last));
+	TH_LOG("MSI window %#llx-%#llx", (unsigned long long)start,
+	       (unsigned long long)last);
+	/* One 2 MiB block of the guest's tables covers it */
+	ASSERT_EQ(start >> 21, last >> 21);
+	guest_map_identity_2m(self->gmem, start);
+}
+
+TEST_F(nested, msi_on_the_stage2)
+{
+	int efd, kmsg = kmsg_open();
+
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->s2_id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+	ASSERT_EQ(0, vmm_msi_enable(&self->dev, &efd));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS));
+	ASSERT_EQ(0, vmm_msi_disable(&self->dev, efd));
+	EXPECT_EQ(0, kmsg_count(kmsg, SMMU_EVENT_LOG));
+	close(kmsg);
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+}
+
+TEST_F(nested, msi_on_a_bypass_vste)
+{
+	int efd, kmsg = kmsg_open();
+	uint32_t id;
+
+	ASSERT_LE(0, kmsg);
+	/* What QEMU attaches first: the guest's SMMU still in bypass */
+	ASSERT_EQ(0, nested(self, GSTE0_V | GSTE0_CFG_BYPASS, 0, &id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+	ASSERT_EQ(0, vmm_msi_enable(&self->dev, &efd));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS));
+	ASSERT_EQ(0, vmm_msi_disable(&self->dev, efd));
+	EXPECT_EQ(0, kmsg_count(kmsg, SMMU_EVENT_LOG));
+	close(kmsg);
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, id));
+}
+
+TEST_F(nested, msi_on_a_stage1_vste)
+{
+	uint8_t *a = self->gmem + GUEST_OFF_A;
+	int efd, kmsg = kmsg_open();
+	uint64_t ste[2];
+
+	ASSERT_LE(0, kmsg);
+	msi_window_identity(_metadata, self);
+	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
+				       self->dev.dev_id, GUEST_VSID,
+				       &self->vdev_id));
+	guest_ste_s1(ste);
+	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
+				      self->viommu_id, ste, &self->nested_id));
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->nested_id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+	ASSERT_EQ(0, vmm_msi_enable(&self->dev, &efd));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS));
+	/* DMA through both stages still works beside it */
+	EXPECT_TRUE(dma_lands_on(self, 0x61, a));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS));
+	ASSERT_EQ(0, vmm_msi_disable(&self->dev, efd));
+	EXPECT_EQ(0, kmsg_count(kmsg, SMMU_EVENT_LOG));
+	close(kmsg);
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->nested_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->vdev_id));
+}
+
+/*
+ * MSI enabled once, on the IOAS's own stage-2, and kept while the VMM moves
+ * the device: to the nesting parent, a bypass vSTE, a stage-1 vSTE and back.
+ * Nothing reprograms the device's MSI address on the way.
+ */
+TEST_F(nested, msi_kept_across_switches)
+{
+	int efd, kmsg = kmsg_open();
+	uint32_t bypass_id;
+	uint64_t ste[2];
+
+	ASSERT_LE(0, kmsg);
+	msi_window_identity(_metadata, self);
+	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
+				       self->dev.dev_id, GUEST_VSID,
+				       &self->vdev_id));
+	guest_ste_s1(ste);
+	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
+				      self->viommu_id, ste, &self->nested_id));
+	ASSERT_EQ(0, nested(self, GSTE0_V | GSTE0_CFG_BYPASS, 0, &bypass_id));
+
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+	ASSERT_EQ(0, vmm_msi_enable(&self->dev, &efd));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS));
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->s2_id));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS)) TH_LOG("stage-2");
+	ASSERT_EQ(0, vmm_attach(&self->dev, bypass_id));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS)) TH_LOG("bypass");
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->nested_id));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS)) TH_LOG("stage-1");
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	EXPECT_EQ(0, edu_irq(&self->dev, efd, MSI_WAIT_MS)) TH_LOG("IOAS");
+	ASSERT_EQ(0, vmm_msi_disable(&self->dev, efd));
+	EXPECT_EQ(0, kmsg_count(kmsg, SMMU_EVENT_LOG));
+	close(kmsg);
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, bypass_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->nested_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->vdev_id));
 }
 
 TEST_HARNESS_MAIN

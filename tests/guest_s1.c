@@ -12,6 +12,9 @@
 /* Page, AF, inner shareable, AP[1] (read/write at any level), attr 0 */
 #define DESC_PAGE	(0x3ULL | (1ULL << 10) | (3ULL << 8) | (1ULL << 6))
 
+/* The same attributes in a level-2 block (2 MiB) */
+#define DESC_BLOCK	(0x1ULL | (1ULL << 10) | (3ULL << 8) | (1ULL << 6))
+
 /* SMMUv3 context descriptor word 0 */
 #define CD0_T0SZ(x)	((uint64_t)(x))
 #define CD0_IRGN0_WB	(1ULL << 8)
@@ -57,6 +60,14 @@ void guest_build_stage1(uint8_t *gmem)
 			CD0_ASID(GUEST_ASID));
 	cd[1] = htole64(GUEST_GPA + GUEST_OFF_L1);	/* TTB0 */
 	cd[3] = htole64(0xff);		/* MAIR attr 0: Normal write-back */
+	__sync_synchronize();
+}
+
+void guest_map_identity_2m(uint8_t *gmem, uint64_t base)
+{
+	/* Below 1 GiB, next to the tables' own level-2 entry */
+	at(gmem, GUEST_OFF_L2)[(base >> 21) & 511] =
+		htole64((base & ~0x1fffffULL) | DESC_BLOCK);
 	__sync_synchronize();
 }
 

@@ -42,6 +42,11 @@
 
 /* Write the CD and tables: VA_SRC -> SRC, VA_DST -> A */
 void guest_build_stage1(uint8_t *gmem);
+/*
+ * Map the host's MSI window (what QEMU's IORT RMR describes to a guest)
+ * one to one, as a guest's SMMU driver does for an RMR: 2 MiB at @base
+ */
+void guest_map_identity_2m(uint8_t *gmem, uint64_t base);
 /* Point VA_DST at another page of guest memory */
 void guest_remap_dst(uint8_t *gmem, uint64_t off);
 /* The guest's STE for its stage-1: words 0 and 1 */

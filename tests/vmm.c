@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,6 +99,61 @@ int vmm_pci_iommu(const char *bdf, char *name, size_t len)
 	base = strrchr(link, '/');
 	snprintf(name, len, "%s", base ? base + 1 : link);
 	return 0;
+}
+
+int vmm_smmu_read_regs(const char *bdf, uint32_t off, uint32_t *regs,
+		       unsigned int n)
+{
+	char name[128];
+	unsigned long long base;
+	long pg = sysconf(_SC_PAGESIZE);
+	volatile uint32_t *mmio;
+	unsigned int i;
+	int fd, ret;
+
+	/* The SMMUv3 driver names its IOMMU "smmu3.<MMIO base>" */
+	ret = vmm_pci_iommu(bdf, name, sizeof(name));
+	if (ret)
+		return ret;
+	if (sscanf(name, "smmu3.%llx", &base) != 1 || base % pg ||
+	    off + 4 * n > (unsigned long)pg)
+		return -EINVAL;
+	fd = open("/dev/mem", O_RDONLY | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	mmio = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, base);
+	ret = mmio == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		regs[i] = mmio[off / 4 + i];
+	munmap((void *)mmio, pg);
+	return 0;
+}
+
+int vmm_msi_window(const char *bdf, uint64_t *start, uint64_t *last)
+{
+	char path[300], type[32];
+	unsigned long long s, l;
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/iommu_group/reserved_regions", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%llx %llx %31s", &s, &l, type) == 3) {
+		if (strcmp(type, "msi"))
+			continue;
+		*start = s;
+		*last = l;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
 }
 
 int vmm_open_edu(struct vmm_dev *d, int *iommufd, uint32_t *ioas_id)
@@ -439,6 +496,78 @@ int kmsg_count(int fd, const char *needle)
 			count++;
 	}
 	return count;
+}
+
+int vmm_msi_enable(struct vmm_dev *d, int *efd)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} irq = {
+		.set = {
+			.argsz = sizeof(irq),
+			.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				 VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = VFIO_PCI_MSI_IRQ_INDEX,
+			.count = 1,
+		},
+	};
+
+	*efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (*efd < 0)
+		return -errno;
+	irq.fd = *efd;
+	if (ioctl(d->vfio_fd, VFIO_DEVICE_SET_IRQS, &irq)) {
+		int ret = -errno;
+
+		close(*efd);
+		*efd = -1;
+		return ret;
+	}
+	return 0;
+}
+
+int vmm_msi_disable(struct vmm_dev *d, int efd)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = VFIO_PCI_MSI_IRQ_INDEX,
+	};
+	int ret = 0;
+
+	if (ioctl(d->vfio_fd, VFIO_DEVICE_SET_IRQS, &set))
+		ret = -errno;
+	if (efd >= 0)
+		close(efd);
+	return ret;
+}
+
+int edu_irq(struct vmm_dev *d, int efd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t count;
+	uint32_t status;
+	int ret;
+
+	/* Nothing pending from before */
+	while (read(efd, &count, sizeof(count)) == sizeof(count))
+		;
+	ret = vmm_bar0_write32(d, EDU_IRQ_RAISE, EDU_IRQ_TEST);
+	if (ret)
+		return ret;
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		ret = -errno;
+	else if (ret == 0)
+		ret = -ETIMEDOUT;
+	else
+		ret = read(efd, &count, sizeof(count)) == sizeof(count) ?
+			      0 : -EIO;
+	/* Acknowledge whatever edu holds, arrived or not */
+	if (!vmm_bar0_read32(d, EDU_IRQ_STATUS, &status) && status)
+		vmm_bar0_write32(d, EDU_IRQ_ACK, status);
+	return ret;
 }
 
 int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,

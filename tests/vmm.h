@@ -29,6 +29,10 @@
 #define EDU_BUF_ADDR	0x40000		/* edu's own buffer, device side */
 #define EDU_BUF_SIZE	4096
 #define EDU_DMA_BITS	28		/* edu masks DMA addresses to 28 bits */
+#define EDU_IRQ_STATUS	0x24		/* interrupt status bits */
+#define EDU_IRQ_RAISE	0x60		/* sets status bits, raises the MSI */
+#define EDU_IRQ_ACK	0x64		/* clears status bits */
+#define EDU_IRQ_TEST	0x1		/* the status bit the tests raise */
 
 struct vmm_dev {
 	char bdf[32];		/* PCI address, e.g. 0000:00:02.0 */
@@ -44,6 +48,14 @@ int vmm_find_pci_nth(uint16_t vendor, uint16_t device, unsigned int nth,
 		     char *bdf, size_t len);
 /* The name of the IOMMU a PCI device sits behind (its sysfs iommu link) */
 int vmm_pci_iommu(const char *bdf, char *name, size_t len);
+/*
+ * @n 32-bit registers at @off in the first page of the SMMUv3 that @bdf sits
+ * behind, read through /dev/mem (the ID registers have no side effects)
+ */
+int vmm_smmu_read_regs(const char *bdf, uint32_t off, uint32_t *regs,
+		       unsigned int n);
+/* The IOVA window the IOMMU reserves for @bdf's MSI doorbells (type msi) */
+int vmm_msi_window(const char *bdf, uint64_t *start, uint64_t *last);
 /* All of the next five for edu: find, vfio-pci, cdev, iommufd bind, an IOAS */
 int vmm_open_edu(struct vmm_dev *d, int *iommufd, uint32_t *ioas_id);
 int vmm_bind_vfio_pci(const char *bdf);
@@ -93,6 +105,18 @@ int vmm_vsmmu_read_event(int veventq_fd, int timeout_ms,
 /* The kernel log from now on, and how many of its new lines hold @needle */
 int kmsg_open(void);
 int kmsg_count(int fd, const char *needle);
+
+/*
+ * MSI through VFIO, as a VMM enables it for its guest: edu's one vector
+ * signals the eventfd returned in @efd. Disabling closes @efd.
+ */
+int vmm_msi_enable(struct vmm_dev *d, int *efd);
+int vmm_msi_disable(struct vmm_dev *d, int efd);
+/*
+ * edu raises an interrupt: 0 if it reached @efd within @timeout_ms,
+ * -ETIMEDOUT if not. It is acknowledged either way.
+ */
+int edu_irq(struct vmm_dev *d, int efd, int timeout_ms);
 
 /* One edu DMA of @len bytes; waits for completion (bounded). */
 int edu_dma(struct vmm_dev *d, uint64_t src, uint64_t dst, uint32_t len,
