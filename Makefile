@@ -2,6 +2,7 @@
 # Debian's linux-source-6.12.  Every target runs the idempotent set-up first.
 #
 #   make demo            boot the VM and walk through the VMM flow
+#   make demo-vmm        QEMU 11.1 inside the VM gives a guest an accelerated vSMMU
 #   make check           everything CI checks (see README)
 #   make bench           time the trap path in the VM; table and plot in build/bench
 #
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all setup tree export series-status kernel vm-build vm-test \
-	checkpatch apply-check abi-check check demo bisect-check bench clean \
+	checkpatch apply-check abi-check check demo demo-vmm bisect-check bench clean \
 	tree-if-missing tree-in-sync
 
 all: check
@@ -60,6 +61,9 @@ check: setup
 
 demo: vm-build
 	@DEMO=1 $(S)/vm-run.sh
+
+demo-vmm: vm-build
+	@MACHINE=vmm DEMO_VMM=1 VM_LOG=build/vm/console-vmm.log $(S)/vm-run.sh
 
 bench: vm-build
 	@$(S)/bench.sh

@@ -2,8 +2,9 @@
 # make check: the series applies to a pristine base, is clean under
 # checkpatch --strict and kernel-doc, matches the ABI sheet (once the vIOMMU
 # uAPI exists), builds, and passes every suite in the test VM with a clean
-# kernel log: the ACPI boot, a device-tree boot and, where the newer QEMU
-# runs, a boot with two SMMUs.  The last line printed is "N passed, N failed[, N skipped]".
+# kernel log: the ACPI boot, a device-tree boot, where the newer QEMU
+# runs a boot with two SMMUs, and a boot where QEMU 11.1 runs a guest.
+# The last line printed is "N passed, N failed[, N skipped]".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
@@ -62,8 +63,16 @@ else
 	warn_loud "no QEMU for two SMMUs (make setup): e2e_two_smmus skipped"
 	echo "0 passed, 0 failed, 1 skipped" > "$res.smmu2"
 fi
+# A real VMM: QEMU 11.1 for arm64 runs in the VM under KVM (emulated EL2)
+# and gives its guest an accelerated vSMMU over edu
+printf '\n### vm-test-vmm (QEMU 11.1 with accel=on inside the VM, under KVM)\n'
+s=$SECONDS
+MACHINE=vmm VM_LOG=$BUILD/vm/console-vmm.log "$S/vm-run.sh" | tee "$res.vmm"
+rc_v=${PIPESTATUS[0]}
+[ "$rc" = 0 ] && rc=$rc_v
+times+=("$(printf '%-14s %5ds' vm-test-vmm $((SECONDS - s)))")
 # One results line for all boots
-tail -qn 1 "$res.acpi" "$res.dt" "$res.smmu2" | awk '
+tail -qn 1 "$res.acpi" "$res.dt" "$res.smmu2" "$res.vmm" | awk '
 	{ for (i = 2; i <= NF; i++) { k = $i; sub(/,$/, "", k); n[k] += $(i - 1) } }
 	END { printf "%d passed, %d failed", n["passed"], n["failed"]
 	      if (n["skipped"]) printf ", %d skipped", n["skipped"]

@@ -30,6 +30,8 @@ $cc -I"$top/tests" -I"$TREE/drivers/iommu/iommufd" -o "$VM/bin/bench_vsmmu" \
 $cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
 	-o "$VM/bin/e2e_two_smmus" "$top/tests/e2e_two_smmus.c" \
 	"$top/tests/guest_s1.c" "$top/tests/vmm.c"
+$cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
+	-o "$VM/bin/e2e_qemu_vmm" "$top/tests/e2e_qemu_vmm.c" "$top/tests/vmm.c"
 $cc -o "$VM/bin/init" "$top/vm/init.c"
 
 gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
@@ -46,7 +48,22 @@ gcc -O2 -o "$VM/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
 } > "$VM/initramfs.list"
 "$VM/gen_init_cpio" "$VM/initramfs.list" | gzip -1 > "$VM/initramfs.cpio.gz"
 note "initramfs: $VM/initramfs.cpio.gz ($(du -h "$VM/initramfs.cpio.gz" | cut -f1))"
+
+# The VMM test's initramfs: the same, plus QEMU for arm64 with what it
+# needs (scripts/vmm-root.sh) and its guest (scripts/guest-build.sh)
+"$top/scripts/vmm-root.sh"
+"$top/scripts/guest-build.sh"
+{
+	cat "$VM/initramfs.list"
+	cat "$BUILD/vmm/root.list"
+	echo "dir /guest 0755 0 0"
+	echo "file /guest/Image $BUILD/guest/Image 0644 0 0"
+	echo "file /guest/initramfs.cpio.gz $BUILD/guest/initramfs.cpio.gz 0644 0 0"
+} | awk '!seen[$0]++' > "$VM/initramfs-vmm.list"
+"$VM/gen_init_cpio" "$VM/initramfs-vmm.list" | gzip -1 > "$VM/initramfs-vmm.cpio.gz"
+note "VMM initramfs: $VM/initramfs-vmm.cpio.gz ($(du -h "$VM/initramfs-vmm.cpio.gz" | cut -f1))"
 "$top/scripts/iort.sh"
+MACHINE=vmm "$top/scripts/iort.sh"
 # The machine with two SMMUs, where its QEMU can run
 if "$top/scripts/qemu-next.sh" available; then
 	MACHINE=smmu2 "$top/scripts/iort.sh"

@@ -7,10 +7,14 @@
 #   MACHINE=smmu2        two SMMUv3s, each with an edu behind it on a PCIe
 #                        expander bus of its own (QEMU 11 of the trixie
 #                        root, scripts/qemu-next.sh; ACPI boots only)
+#   MACHINE=vmm          the default machine with emulated EL2, so that KVM
+#                        runs in it, and the VMM test's initramfs: QEMU 11
+#                        for arm64 and its guest (ACPI boots only)
 #   SUITES=a,b           run a subset (names from vm/suites, or kunit)
 #   VM_TIMEOUT=seconds   hard limit for the whole VM run (default 2400)
 #   VERBOSE=1            echo the whole console, not just progress lines
 #   DEMO=1               run the demo instead of the suites
+#   DEMO_VMM=1           (MACHINE=vmm) show what QEMU and its guest do
 #   DUMP=path DUMP_OUT=f copy a file of the VM to f instead (hex on the console)
 #   BENCH=1 BENCH_OUT=f  run the benchmark instead and save its CSV to f
 #   BENCH_PARTS=a,b      only these parts of it: mock, smmu, share, vdevs
@@ -28,7 +32,9 @@ case "$machine" in
 smmu1)	acpi_initrd=$VM/initramfs-acpi.img ;;
 smmu2)	[ "$boot" = acpi ] || die "MACHINE=smmu2 boots with ACPI only"
 	acpi_initrd=$VM/initramfs-acpi-smmu2.img ;;
-*)	die "MACHINE must be smmu1 or smmu2" ;;
+vmm)	[ "$boot" = acpi ] || die "MACHINE=vmm boots with ACPI only"
+	acpi_initrd=$VM/initramfs-acpi-vmm.img ;;
+*)	die "MACHINE must be smmu1, smmu2 or vmm" ;;
 esac
 if [ -n "${INITRD:-}" ]; then
 	initrd=$INITRD
@@ -39,12 +45,16 @@ else
 fi
 [ -f "$initrd" ] || die "no initramfs $initrd (make vm-build)"
 # The suites this run must report, fixed before the VM starts. The
-# two-SMMU suites run on MACHINE=smmu2 only, and only they run there.
+# two-SMMU suites run on MACHINE=smmu2 only, the VMM suite on MACHINE=vmm
+# only, and only they run there.
 two_smmu_suites=e2e_two_smmus
+vmm_suites=e2e_qemu_vmm
 if [ "$machine" = smmu2 ]; then
 	expect=${SUITES:-$two_smmu_suites}
+elif [ "$machine" = vmm ]; then
+	expect=${SUITES:-$vmm_suites}
 else
-	expect=${SUITES:-kunit,$(awk -v skip=",$two_smmu_suites," \
+	expect=${SUITES:-kunit,$(awk -v skip=",$two_smmu_suites,$vmm_suites," \
 		'!/^#/ && NF && index(skip, "," $1 ",") == 0 {printf "%s,", $1}' \
 		"$top/vm/suites")}
 fi
@@ -69,7 +79,10 @@ if [ "$machine" = smmu2 ]; then
 else
 	qemu=(qemu-system-aarch64)
 	fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
-	args=(-M virt,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=nested
+	mopts=virt,gic-version=3,iommu=smmuv3
+	# Emulated EL2: the kernel boots at EL2 and runs KVM for the VMM
+	[ "$machine" = vmm ] && mopts+=,virtualization=on
+	args=(-M "$mopts" -global arm-smmuv3.stage=nested
 	      "${common[@]}" -device edu)
 fi
 case "$boot" in
@@ -88,6 +101,8 @@ timeout -k 10 "$timeout_s" "${qemu[@]}" "${args[@]}" -append "$append" \
 		cat
 	elif [ "${DEMO:-0}" = 1 ]; then
 		sed -u -n '/^@@vsmmu suite-begin demo/,/^@@vsmmu suite-end demo/{/^@@vsmmu/d;p}'
+	elif [ "${DEMO_VMM:-0}" = 1 ]; then
+		grep --line-buffered -E '^kvm \[|^# vmm:|^#  +(RUN|OK|FAIL) |^  \| (qemu-system-aarch64:|EFI stub: Booting|arm-smmu-v3 .*(ias|event|0x)|edu_guest|@@guest)'
 	else
 		grep --line-buffered -E '^@@vsmmu (suite-begin|suite-end|boot-done|kmemleak-scan|all-done)' |
 			sed -u 's/^@@vsmmu /  vm: /'

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The guest of the VMM test: a lean, non-debug arm64 build of build/linux
+# (allnoconfig + base, acpi and configs/guest/guest.config) in
+# build/kernel-guest, the project's guest driver tests/guest/edu_guest.c
+# built against it as a module, and an initramfs with a tiny init that
+# loads it: build/guest/Image and build/guest/initramfs.cpio.gz.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/lib.sh"
+[ -d "$TREE/.git" ] || die "no build/linux (make tree)"
+GOUT=$BUILD/kernel-guest
+G=$BUILD/guest
+frags=("$top/configs/base.config" "$top/configs/acpi.config"
+       "$top/configs/guest/guest.config")
+jobs=${JOBS:-$(nproc)}
+export CCACHE_BASEDIR=$BUILD CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+gmake() {
+	make -C "$TREE" O="$GOUT" ARCH=arm64 CROSS_COMPILE="$CROSS" \
+		CC="ccache ${CROSS}gcc" \
+		KBUILD_BUILD_USER=vsmmu KBUILD_BUILD_HOST=vsmmu -j"$jobs" "$@"
+}
+mkdir -p "$GOUT" "$G/mod"
+
+sum=$(cat "${frags[@]}" | sha256sum | cut -c1-16)-$(git -C "$TREE" ls-files -s -- '*Kconfig*' | sha256sum | cut -c1-16)
+if [ ! -f "$GOUT/.config" ] || [ "$(cat "$GOUT/.config.frags" 2>/dev/null)" != "$sum" ]; then
+	note "configuring the guest kernel: allnoconfig + ${frags[*]##*/}"
+	cat "${frags[@]}" > "$GOUT/fragments.config"
+	gmake -s KCONFIG_ALLCONFIG="$GOUT/fragments.config" allnoconfig >/dev/null
+	bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qx -- "$line" "$GOUT/.config" ||
+				{ note "guest config: wanted $line"; bad=1; } ;;
+		esac
+	done < "$GOUT/fragments.config"
+	[ $bad = 0 ] || die "the guest config fragments do not hold"
+	echo "$sum" > "$GOUT/.config.frags"
+fi
+note "building the guest kernel (O=build/kernel-guest, -j$jobs, ccache)"
+gmake -s Image modules
+cp "$GOUT/arch/arm64/boot/Image" "$G/Image"
+
+note "building the guest driver and init"
+cp "$top/tests/guest/edu_guest.c" "$top/tests/guest/Kbuild" "$G/mod/"
+gmake -s M="$G/mod" modules
+${CROSS}gcc -static -O2 -Wall -Werror -o "$G/init" "$top/tests/guest/init.c"
+
+gcc -O2 -o "$G/gen_init_cpio" "$TREE/usr/gen_init_cpio.c"
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	for d in /proc /sys; do echo "dir $d 0755 0 0"; done
+	echo "file /init $G/init 0755 0 0"
+	echo "file /edu_guest.ko $G/mod/edu_guest.ko 0644 0 0"
+} > "$G/initramfs.list"
+"$G/gen_init_cpio" "$G/initramfs.list" | gzip -1 > "$G/initramfs.cpio.gz"
+note "guest: $G/Image, $G/initramfs.cpio.gz"
