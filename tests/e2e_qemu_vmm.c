@@ -221,6 +221,10 @@ static int qemu_complaints(struct __test_metadata *_metadata, const char *out)
 	return n;
 }
 
+/* A line for the console, and for a VMM author (make demo-vmm) */
+#define say(fmt, ...) \
+	do { printf("# vmm: " fmt "\n", ##__VA_ARGS__); fflush(stdout); } while (0)
+
 FIXTURE(vmm)
 {
 	char bdf[32];
@@ -271,6 +275,9 @@ TEST_F_TIMEOUT(vmm, guest_drives_edu_through_vsmmu, GUEST_TIMEOUT_S + 60)
 
 	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg);
+	say("edu %s is bound to vfio-pci; QEMU opens its VFIO cdev and", self->bdf);
+	say("/dev/iommu, maps guest RAM into an IOAS, makes a nesting parent,");
+	say("a vIOMMU on it, and nested HWPTs for the STEs the guest writes");
 	rc = run_vmm(self->bdf, variant->smmu_opts, self->out, OUT_MAX);
 	ASSERT_EQ(0, rc);
 	EXPECT_EQ(0, qemu_complaints(_metadata, self->out));
@@ -293,6 +300,16 @@ TEST_F_TIMEOUT(vmm, guest_drives_edu_through_vsmmu, GUEST_TIMEOUT_S + 60)
 	ASSERT_NE(NULL, unmap);
 	fault = strstr(unmap, "event 0x10 received");
 	EXPECT_NE(NULL, fault);
+
+	say("the guest's SMMU: oas %d-bit, as the host's", oas);
+	say("DMA through the guest's stage-1 and our stage-2: %s",
+	    strstr(self->out, "edu_guest: PASS dma") ? "ok" : "FAILED");
+	say("edu's MSI, through the doorbell in our stage-2: %s",
+	    strstr(self->out, "edu_guest: PASS msi") ? "ok" : "FAILED");
+	say("DMA after the guest unmapped (TLBI forwarded): %s",
+	    strstr(self->out, "edu_guest: PASS unmap") ? "blocked" : "LANDED");
+	say("its fault, via our vEVENTQ, in the guest's log: %s",
+	    fault ? "yes" : "NO");
 }
 
 TEST_HARNESS_MAIN
