@@ -12,32 +12,11 @@ GOUT=$BUILD/kernel-guest
 G=$BUILD/guest
 frags=("$top/configs/base.config" "$top/configs/acpi.config"
        "$top/configs/guest/guest.config")
-jobs=${JOBS:-$(nproc)}
-export CCACHE_BASEDIR=$BUILD CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
-gmake() {
-	make -C "$TREE" O="$GOUT" ARCH=arm64 CROSS_COMPILE="$CROSS" \
-		CC="ccache ${CROSS}gcc" \
-		KBUILD_BUILD_USER=vsmmu KBUILD_BUILD_HOST=vsmmu -j"$jobs" "$@"
-}
+gmake() { kbuild "$GOUT" "$@"; }
 mkdir -p "$GOUT" "$G/mod"
 
-sum=$(cat "${frags[@]}" | sha256sum | cut -c1-16)-$(git -C "$TREE" ls-files -s -- '*Kconfig*' | sha256sum | cut -c1-16)
-if [ ! -f "$GOUT/.config" ] || [ "$(cat "$GOUT/.config.frags" 2>/dev/null)" != "$sum" ]; then
-	note "configuring the guest kernel: allnoconfig + ${frags[*]##*/}"
-	cat "${frags[@]}" > "$GOUT/fragments.config"
-	gmake -s KCONFIG_ALLCONFIG="$GOUT/fragments.config" allnoconfig >/dev/null
-	bad=0
-	while IFS= read -r line; do
-		case "$line" in
-		CONFIG_*=*)
-			grep -qx -- "$line" "$GOUT/.config" ||
-				{ note "guest config: wanted $line"; bad=1; } ;;
-		esac
-	done < "$GOUT/fragments.config"
-	[ $bad = 0 ] || die "the guest config fragments do not hold"
-	echo "$sum" > "$GOUT/.config.frags"
-fi
-note "building the guest kernel (O=build/kernel-guest, -j$jobs, ccache)"
+kconfig_fragments "$GOUT" gmake "${frags[@]}"
+note "building the guest kernel (O=build/kernel-guest, -j${JOBS:-$(nproc)}, ccache)"
 gmake -s Image modules
 cp "$GOUT/arch/arm64/boot/Image" "$G/Image"
 

@@ -26,3 +26,47 @@ apt_mirror_uri() {
 	echo "$uri"
 }
 base_version() { sed -n 's/^[[:space:]]*\([^#[:space:]]\+\).*/\1/p' "$top/BASE_VERSION" | head -n1; }
+
+# Configure the build directory $1 as allnoconfig plus the fragments $3...,
+# with the make wrapper $2 (which sets O=), unless it already is for these
+# fragments and the tree's Kconfig files. Every option a fragment asks for
+# must have survived its dependencies. BISECT=1 (make bisect-check) lets an
+# option pass that the tree at this commit does not define yet: the series
+# adds some of them.
+kconfig_fragments() {
+	local out=$1 mk=$2 sum line opt bad=0
+	shift 2
+	sum=$(cat "$@" | sha256sum | cut -c1-16)-$(git -C "$TREE" ls-files -s -- '*Kconfig*' | sha256sum | cut -c1-16)
+	[ -f "$out/.config" ] && [ "$(cat "$out/.config.frags" 2>/dev/null)" = "$sum" ] && return 0
+	note "configuring ${out##*/}: allnoconfig + ${*##*/}"
+	cat "$@" > "$out/fragments.config"
+	"$mk" -s KCONFIG_ALLCONFIG="$out/fragments.config" allnoconfig >/dev/null
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			opt=${line%%=*}
+			if [ "${BISECT:-0}" = 1 ] &&
+			   ! git -C "$TREE" grep -qE "^(menu)?config ${opt#CONFIG_}\$" -- '*Kconfig*'; then
+				continue
+			fi
+			grep -qx -- "$line" "$out/.config" || { note "config: wanted $line, got: $(grep -E "^(# )?${opt}[= ]" "$out/.config" || echo unset)"; bad=1; } ;;
+		"# CONFIG_"*" is not set")
+			opt=${line#\# }; opt=${opt%% *}
+			! grep -q "^$opt=" "$out/.config" || { note "config: wanted $opt off"; bad=1; } ;;
+		esac
+	done < "$out/fragments.config"
+	[ $bad = 0 ] || die "the config fragments do not hold (see above)"
+	echo "$sum" > "$out/.config.frags"
+}
+
+# make in build/linux for arm64, into the build directory $1, through ccache
+# (CCACHE_BASEDIR=build/, so a fresh clone elsewhere reuses the cache)
+kbuild() {
+	local out=$1
+	shift
+	CCACHE_BASEDIR=$BUILD CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G} \
+	make -C "$TREE" O="$out" ARCH=arm64 CROSS_COMPILE="$CROSS" \
+		CC="ccache ${CROSS}gcc" \
+		KBUILD_BUILD_USER=vsmmu KBUILD_BUILD_HOST=vsmmu \
+		-j"${JOBS:-$(nproc)}" "$@"
+}

@@ -126,6 +126,44 @@ static uint8_t *move_page(FIXTURE_DATA(two_smmus) *self, uint64_t iova)
 	return page;
 }
 
+/* A vSMMU per SMMU on the one stage-2, a vDEVICE and the guest's stage-1 */
+static void vsmmu_on_each(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(two_smmus) *self, uint32_t *viommu_id,
+			  uint32_t *vdev_id, uint32_t *nested_id)
+{
+	uint64_t ste[2];
+	int i;
+
+	guest_ste_s1(ste);
+	for (i = 0; i < NUM_DEVS; i++) {
+		ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev[i].dev_id,
+					     self->s2_id, &viommu_id[i]));
+		ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, viommu_id[i],
+					       self->dev[i].dev_id, GUEST_VSID,
+					       &vdev_id[i]));
+		ASSERT_EQ(0, vmm_nested_alloc(self->iommufd,
+					      self->dev[i].dev_id,
+					      viommu_id[i], ste,
+					      &nested_id[i]));
+	}
+}
+
+/* And down again, leaves first, each device back on the IOAS */
+static void vsmmu_down_each(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(two_smmus) *self,
+			    const uint32_t *viommu_id, const uint32_t *vdev_id,
+			    const uint32_t *nested_id)
+{
+	int i;
+
+	for (i = 0; i < NUM_DEVS; i++) {
+		ASSERT_EQ(0, vmm_attach(&self->dev[i], self->ioas_id));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, nested_id[i]));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, vdev_id[i]));
+		ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id[i]));
+	}
+}
+
 /*
  * The stage-2 alone, on both SMMUs: a device of the second SMMU attaches to
  * a stage-2 made for the first, which that SMMU then tags with a VMID of its
@@ -183,24 +221,12 @@ TEST_F(two_smmus, nested_on_both)
 	uint32_t viommu_id[NUM_DEVS], vdev_id[NUM_DEVS], nested_id[NUM_DEVS];
 	uint8_t *src = self->gmem + GUEST_OFF_SRC, *moved, seed = 0x40, before;
 	const uint8_t *a = self->gmem + GUEST_OFF_A;
-	uint64_t ste[2];
 	int i;
 
 	if (!vmm_iort_rc_canwbs())
 		SKIP(return, "no CANWBS root complex: no vSMMU on this boot");
 	guest_build_stage1(self->gmem);
-	guest_ste_s1(ste);
-	for (i = 0; i < NUM_DEVS; i++) {
-		ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev[i].dev_id,
-					     self->s2_id, &viommu_id[i]));
-		ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, viommu_id[i],
-					       self->dev[i].dev_id, GUEST_VSID,
-					       &vdev_id[i]));
-		ASSERT_EQ(0, vmm_nested_alloc(self->iommufd,
-					      self->dev[i].dev_id,
-					      viommu_id[i], ste,
-					      &nested_id[i]));
-	}
+	vsmmu_on_each(_metadata, self, viommu_id, vdev_id, nested_id);
 	ASSERT_NE(viommu_id[0], viommu_id[1]);
 	/* A nested HWPT stays on its vSMMU's SMMU */
 	ASSERT_EQ(-EINVAL, vmm_attach(&self->dev[1], nested_id[0]));
@@ -223,12 +249,7 @@ TEST_F(two_smmus, nested_on_both)
 
 	/* Down, leaves first */
 	ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, self->s2_id));
-	for (i = 0; i < NUM_DEVS; i++) {
-		ASSERT_EQ(0, vmm_attach(&self->dev[i], self->ioas_id));
-		ASSERT_EQ(0, vmm_destroy(self->iommufd, nested_id[i]));
-		ASSERT_EQ(0, vmm_destroy(self->iommufd, vdev_id[i]));
-		ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id[i]));
-	}
+	vsmmu_down_each(_metadata, self, viommu_id, vdev_id, nested_id);
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->s2_id));
 	munmap(moved, GUEST_PAGE);
 }
@@ -241,7 +262,7 @@ TEST_F(two_smmus, nested_on_both)
 TEST_F(two_smmus, msi_on_both)
 {
 	uint32_t viommu_id[NUM_DEVS], vdev_id[NUM_DEVS], nested_id[NUM_DEVS];
-	uint64_t ste[2], start, last;
+	uint64_t start, last;
 	int efd[NUM_DEVS], kmsg, i;
 
 	if (!vmm_iort_rc_canwbs())
@@ -253,17 +274,8 @@ TEST_F(two_smmus, msi_on_both)
 	ASSERT_EQ(0, vmm_msi_window(self->dev[0].bdf, &start, &last));
 	ASSERT_EQ(start >> 21, last >> 21);
 	guest_map_identity_2m(self->gmem, start);
-	guest_ste_s1(ste);
+	vsmmu_on_each(_metadata, self, viommu_id, vdev_id, nested_id);
 	for (i = 0; i < NUM_DEVS; i++) {
-		ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev[i].dev_id,
-					     self->s2_id, &viommu_id[i]));
-		ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, viommu_id[i],
-					       self->dev[i].dev_id, GUEST_VSID,
-					       &vdev_id[i]));
-		ASSERT_EQ(0, vmm_nested_alloc(self->iommufd,
-					      self->dev[i].dev_id,
-					      viommu_id[i], ste,
-					      &nested_id[i]));
 		ASSERT_EQ(0, vmm_attach(&self->dev[i], nested_id[i]));
 		ASSERT_EQ(0, vmm_msi_enable(&self->dev[i], &efd[i]));
 	}
@@ -274,13 +286,9 @@ TEST_F(two_smmus, msi_on_both)
 	EXPECT_EQ(0, kmsg_count(kmsg, "event 0x"));
 	close(kmsg);
 
-	for (i = 0; i < NUM_DEVS; i++) {
+	for (i = 0; i < NUM_DEVS; i++)
 		ASSERT_EQ(0, vmm_msi_disable(&self->dev[i], efd[i]));
-		ASSERT_EQ(0, vmm_attach(&self->dev[i], self->ioas_id));
-		ASSERT_EQ(0, vmm_destroy(self->iommufd, nested_id[i]));
-		ASSERT_EQ(0, vmm_destroy(self->iommufd, vdev_id[i]));
-		ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id[i]));
-	}
+	vsmmu_down_each(_metadata, self, viommu_id, vdev_id, nested_id);
 }
 
 TEST_HARNESS_MAIN

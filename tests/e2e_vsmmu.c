@@ -256,18 +256,26 @@ static int nested(FIXTURE_DATA(nested) *self, uint64_t ste0,
 				self->viommu_id, ste, id);
 }
 
+/* The guest's stage-1 behind a vDEVICE: self->vdev_id, self->nested_id */
+static int stage1_nested(FIXTURE_DATA(nested) *self)
+{
+	uint64_t ste[2];
+
+	guest_ste_s1(ste);
+	return vmm_vdevice_alloc(self->iommufd, self->viommu_id,
+				 self->dev.dev_id, GUEST_VSID,
+				 &self->vdev_id) ?:
+	       vmm_nested_alloc(self->iommufd, self->dev.dev_id,
+				self->viommu_id, ste, &self->nested_id);
+}
+
 TEST_F(nested, dma_through_guest_stage1)
 {
 	uint8_t *a = self->gmem + GUEST_OFF_A, *b = self->gmem + GUEST_OFF_B;
-	uint64_t ste[2], cmds[1][2];
+	uint64_t cmds[1][2];
 	uint32_t done;
 
-	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
-				       self->dev.dev_id, GUEST_VSID,
-				       &self->vdev_id));
-	guest_ste_s1(ste);
-	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
-				      self->viommu_id, ste, &self->nested_id));
+	ASSERT_EQ(0, stage1_nested(self));
 	ASSERT_EQ(0, vmm_attach(&self->dev, self->nested_id));
 	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
 
@@ -450,14 +458,9 @@ TEST_F(nested, guest_faults_reach_the_vmm)
 	struct vmm_vsmmu_event rec = {};
 	uint32_t veventq_id;
 	int veventq_fd, kmsg;
-	uint64_t ste[2], evt0;
+	uint64_t evt0;
 
-	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
-				       self->dev.dev_id, GUEST_VSID,
-				       &self->vdev_id));
-	guest_ste_s1(ste);
-	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
-				      self->viommu_id, ste, &self->nested_id));
+	ASSERT_EQ(0, stage1_nested(self));
 	ASSERT_EQ(0, vmm_veventq_alloc(self->iommufd, self->viommu_id,
 				       IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 16,
 				       &veventq_id, &veventq_fd));
@@ -516,8 +519,12 @@ TEST_F(nested, guest_faults_reach_the_vmm)
 #define MSI_WAIT_MS		5000
 #define SMMU_EVENT_LOG		"event 0x"
 
-static void msi_window_identity(struct __test_metadata *_metadata,
-				FIXTURE_DATA(nested) *self)
+/*
+ * The guest's stage-1 behind a vDEVICE, as self->nested_id, with the MSI
+ * window mapped 1:1 as a guest does for its RMR
+ */
+static void stage1_with_msi_window(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(nested) *self)
 {
 	uint64_t start, last;
 
@@ -527,6 +534,7 @@ static void msi_window_identity(struct __test_metadata *_metadata,
 	/* One 2 MiB block of the guest's tables covers it */
 	ASSERT_EQ(start >> 21, last >> 21);
 	guest_map_identity_2m(self->gmem, start);
+	ASSERT_EQ(0, stage1_nested(self));
 }
 
 TEST_F(nested, msi_on_the_stage2)
@@ -568,16 +576,9 @@ TEST_F(nested, msi_on_a_stage1_vste)
 {
 	uint8_t *a = self->gmem + GUEST_OFF_A;
 	int efd, kmsg = kmsg_open();
-	uint64_t ste[2];
 
 	ASSERT_LE(0, kmsg);
-	msi_window_identity(_metadata, self);
-	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
-				       self->dev.dev_id, GUEST_VSID,
-				       &self->vdev_id));
-	guest_ste_s1(ste);
-	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
-				      self->viommu_id, ste, &self->nested_id));
+	stage1_with_msi_window(_metadata, self);
 	ASSERT_EQ(0, vmm_attach(&self->dev, self->nested_id));
 	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
 	ASSERT_EQ(0, vmm_msi_enable(&self->dev, &efd));
@@ -602,16 +603,9 @@ TEST_F(nested, msi_kept_across_switches)
 {
 	int efd, kmsg = kmsg_open();
 	uint32_t bypass_id;
-	uint64_t ste[2];
 
 	ASSERT_LE(0, kmsg);
-	msi_window_identity(_metadata, self);
-	ASSERT_EQ(0, vmm_vdevice_alloc(self->iommufd, self->viommu_id,
-				       self->dev.dev_id, GUEST_VSID,
-				       &self->vdev_id));
-	guest_ste_s1(ste);
-	ASSERT_EQ(0, vmm_nested_alloc(self->iommufd, self->dev.dev_id,
-				      self->viommu_id, ste, &self->nested_id));
+	stage1_with_msi_window(_metadata, self);
 	ASSERT_EQ(0, nested(self, GSTE0_V | GSTE0_CFG_BYPASS, 0, &bypass_id));
 
 	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
