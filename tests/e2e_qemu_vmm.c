@@ -164,7 +164,7 @@ static int run_vmm(const char *bdf, const char *smmu_opts, char *out,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
 }
 
-/* The "oas N-bit" of an SMMUv3 driver's "ias .., oas .." line */
+/* N in the "oas N-bit" that @text starts near (an SMMUv3 driver's line) */
 static int logged_oas(const char *text)
 {
 	const char *p = strstr(text, "oas ");
@@ -290,7 +290,7 @@ TEST_F_TIMEOUT(vmm, guest_drives_edu_through_vsmmu, GUEST_TIMEOUT_S + 60)
 	ASSERT_NE(NULL, strstr(self->out, "@@guest done"));
 	/* The guest's SMMU is as wide as the host's, not a 32-bit one */
 	ASSERT_LT(0, oas);
-	EXPECT_EQ(oas, logged_oas(strstr(self->out, "ias ") ?: ""));
+	EXPECT_EQ(oas, logged_oas(strstr(self->out, "-bit, oas ") ?: ""));
 	EXPECT_NE(NULL, strstr(self->out, "edu_guest: PASS dma"));
 	EXPECT_NE(NULL, strstr(self->out, "edu_guest: PASS msi"));
 	EXPECT_NE(NULL, strstr(self->out, "edu_guest: PASS unmap"));
