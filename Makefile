@@ -6,13 +6,13 @@
 #   make check           everything CI checks (see README)
 #   make bench           time the trap path in the VM; table and plot in build/bench
 #
-# Developer verbs: tree, export, series-status, kernel, vm-build, vm-test,
-# checkpatch, apply-check, abi-check, bisect-check, clean.
+# Developer verbs: tree, export, series-status, kernel, compile, vm-build,
+# vm-test, checkpatch, apply-check, abi-check, bisect-check, clean.
 
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all setup tree export series-status kernel vm-build vm-test \
+.PHONY: all setup tree export series-status kernel compile vm-build vm-test \
 	checkpatch apply-check abi-check check demo demo-vmm bisect-check bench clean \
 	tree-if-missing tree-in-sync
 
@@ -40,6 +40,10 @@ series-status:
 
 kernel: tree-if-missing
 	@$(S)/kernel.sh
+
+# The distro-like compiles make check does: arm64 modules, x86_64
+compile: tree-if-missing
+	@$(S)/compile-check.sh
 
 vm-build: kernel
 	@$(S)/vm-build.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make check: the series applies to a pristine base, is clean under
 # checkpatch --strict and kernel-doc, matches the ABI sheet (once the vIOMMU
-# uAPI exists), builds, and passes every suite in the test VM with a clean
+# uAPI exists), builds (also as distributions build it: modules on arm64,
+# and for x86_64), and passes every suite in the test VM with a clean
 # kernel log: the ACPI boot, a device-tree boot, where the newer QEMU
 # runs a boot with two SMMUs, and a boot where QEMU 11.1 runs a guest.
 # The last line printed is "N passed, N failed[, N skipped]".
@@ -35,6 +36,7 @@ stage "apply-check" "$S/apply-check.sh"
 stage "checkpatch" "$S/checkpatch.sh"
 stage "abi-check" "$S/abi-check.sh"
 stage "kernel" "$S/kernel.sh"
+stage "compile" "$S/compile-check.sh"
 stage "vm-build" "$S/vm-build.sh"
 printf '\n### vm-test (ACPI; the IORT upgrade makes the root complex CANWBS)\n'
 s=$SECONDS

@@ -59,14 +59,15 @@ kconfig_fragments() {
 	echo "$sum" > "$out/.config.frags"
 }
 
-# make in build/linux for arm64, into the build directory $1, through ccache
+# make in build/linux for arm64 (or KARCH, with the compiler prefix KCROSS),
+# into the build directory $1, through ccache
 # (CCACHE_BASEDIR=build/, so a fresh clone elsewhere reuses the cache)
 kbuild() {
-	local out=$1
+	local out=$1 arch=${KARCH:-arm64} cross=${KCROSS-$CROSS}
 	shift
 	CCACHE_BASEDIR=$BUILD CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G} \
-	make -C "$TREE" O="$out" ARCH=arm64 CROSS_COMPILE="$CROSS" \
-		CC="ccache ${CROSS}gcc" \
+	make -C "$TREE" O="$out" ARCH="$arch" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" \
 		KBUILD_BUILD_USER=vsmmu KBUILD_BUILD_HOST=vsmmu \
 		-j"${JOBS:-$(nproc)}" "$@"
 }

@@ -9,6 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(flex bison bc libelf-dev libssl-dev cpio ccache git make xz-utils rsync
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-efi-aarch64
       python3 python3-ply python3-git gnuplot-nox)
+# make check also compiles for x86_64 (scripts/compile-check.sh)
+[ "$(uname -m)" = x86_64 ] || pkgs+=(gcc-x86-64-linux-gnu)
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
