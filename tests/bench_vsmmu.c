@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -425,6 +426,96 @@ static long iommu_pages(void)
 #define SHARE_IOVA	0x80000000ULL
 #define SHARE_REPS	7
 #define SHARE_MAX	8
+#define IRQSOFF_REPS	15
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static int tracefs_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno ?: -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The longest stretch with interrupts off in this task while it runs an
+ * operation (here an unmap, with every invalidation it sends), from the
+ * kernel's irq_disable and irq_enable events, recorded for this task only:
+ * a stretch runs from a CPU's first disable to the enable. Stretches that
+ * begin at an exception entry are the handling of an interrupt that came
+ * while interrupts were on, not the operation's, and do not count.
+ */
+static int irqsoff_start(void)
+{
+	char pid[16];
+	int ret;
+
+	if (access(TRACEFS "/trace", F_OK) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		return -errno;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ret = tracefs_write("tracing_on", "0");
+	ret = ret ?: tracefs_write("buffer_size_kb", "8192");
+	ret = ret ?: tracefs_write("trace", "");
+	ret = ret ?: tracefs_write("set_event_pid", pid);
+	ret = ret ?: tracefs_write("events/preemptirq/irq_disable/enable", "1");
+	ret = ret ?: tracefs_write("events/preemptirq/irq_enable/enable", "1");
+	return ret ?: tracefs_write("tracing_on", "1");
+}
+
+#define IRQSOFF_CPUS 64
+
+/* The longest stretch since irqsoff_start(), in ns; -1 if unknown */
+static int64_t irqsoff_stop(void)
+{
+	double since[IRQSOFF_CPUS] = {}, longest = 0;
+	bool counts[IRQSOFF_CPUS] = {}, lost = false;
+	unsigned long in_buf, written;
+	char line[512];
+	FILE *f;
+
+	tracefs_write("tracing_on", "0");
+	tracefs_write("events/preemptirq/irq_disable/enable", "0");
+	tracefs_write("events/preemptirq/irq_enable/enable", "0");
+	tracefs_write("set_event_pid", "");
+	f = fopen(TRACEFS "/trace", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *cpu_at = strchr(line, '['), *ev;
+		unsigned int cpu;
+		double ts;
+
+		if (sscanf(line, "# entries-in-buffer/entries-written: %lu/%lu",
+			   &in_buf, &written) == 2)
+			lost = in_buf != written;
+		if (line[0] == '#' || !cpu_at ||
+		    sscanf(cpu_at, "[%u] %*s %lf:", &cpu, &ts) != 2 ||
+		    cpu >= IRQSOFF_CPUS)
+			continue;
+		if ((ev = strstr(line, " irq_disable: "))) {
+			since[cpu] = ts;
+			counts[cpu] = !strstr(ev, "enter_from_");
+		} else if (strstr(line, " irq_enable: ") && since[cpu] > 0) {
+			if (counts[cpu] && ts - since[cpu] > longest)
+				longest = ts - since[cpu];
+			since[cpu] = 0;
+		}
+	}
+	fclose(f);
+	tracefs_write("trace", "");
+	if (lost)
+		return -1;
+	return (int64_t)(longest * 1e9);
+}
 
 static const unsigned int share_smmus[] = { 1, 2, 4, 8 };
 
@@ -438,6 +529,8 @@ static int bench_s2_share_one(int iommufd, uint32_t dev_id, void *buf,
 			      unsigned int n, bool shared)
 {
 	uint64_t map_ns[SHARE_REPS], unmap_ns[SHARE_REPS], t;
+	uint64_t irqsoff_ns[IRQSOFF_REPS];
+	unsigned int irqsoff_n = 0;
 	uint32_t ioas_id, s2_id[SHARE_MAX], viommu_id[SHARE_MAX];
 	unsigned int nr_s2 = shared ? 1 : n, i, made_s2 = 0, made_v = 0;
 	const char *how = shared ? "shared" : "per_smmu";
@@ -469,6 +562,28 @@ static int bench_s2_share_one(int iommufd, uint32_t dev_id, void *buf,
 					    SHARE_LEN);
 		unmap_ns[i] = now_ns() - t;
 	}
+	/*
+	 * Apart from the timed ones, as the tracer slows every change of the
+	 * interrupt mask: the longest stretch with interrupts off during an
+	 * unmap, which invalidates every user of the stage-2
+	 */
+	for (i = 0; !ret && i < IRQSOFF_REPS; i++) {
+		int64_t ns;
+
+		ret = vmm_ioas_map_fixed(iommufd, ioas_id, buf, SHARE_LEN,
+					 SHARE_IOVA);
+		if (ret)
+			break;
+		if (irqsoff_start()) {
+			ret = vmm_ioas_unmap(iommufd, ioas_id, SHARE_IOVA,
+					     SHARE_LEN);
+			break;
+		}
+		ret = vmm_ioas_unmap(iommufd, ioas_id, SHARE_IOVA, SHARE_LEN);
+		ns = irqsoff_stop();
+		if (ns >= 0)
+			irqsoff_ns[irqsoff_n++] = ns;
+	}
 	if (!ret) {
 		memcpy(samples, map_ns, sizeof(map_ns));
 		snprintf(figure, sizeof(figure), "s2_map_per_page_%s", how);
@@ -480,6 +595,13 @@ static int bench_s2_share_one(int iommufd, uint32_t dev_id, void *buf,
 		samples[0] = pages < 0 ? 0 : (uint64_t)pages * 4096;
 		snprintf(figure, sizeof(figure), "s2_pt_bytes_%s", how);
 		report(figure, n, 1, 1);
+		if (irqsoff_n) {
+			memcpy(samples, irqsoff_ns,
+			       irqsoff_n * sizeof(irqsoff_ns[0]));
+			snprintf(figure, sizeof(figure),
+				 "s2_unmap_irqsoff_max_%s", how);
+			report(figure, n, irqsoff_n, 1);
+		}
 	}
 	while (made_v)
 		vmm_destroy(iommufd, viommu_id[--made_v]);
