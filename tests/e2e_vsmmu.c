@@ -375,6 +375,37 @@ TEST_F(nested, forwarded_command_checks)
  * host memory (IOAS unmap + map), the stage-2 invalidation must reach that
  * vSMMU's VMID too, or the device would keep writing to the old host page.
  */
+/*
+ * A plain vSMMU (type ARM_SMMUV3) owns no hardware queues and registers no
+ * pages to mmap(): that takes an SMMU implementation that offers them,
+ * such as Tegra241 CMDQV. The guest memory is mapped and contiguous enough
+ * for one page, so only the vIOMMU's type can refuse.
+ */
+TEST_F(nested, no_hw_queues_nor_mmio)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct iommu_hw_queue_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = self->viommu_id,
+		.type = IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV,
+		.nesting_parent_iova = GUEST_GPA,
+		.length = page,
+	};
+	void *p;
+
+	errno = 0;
+	ASSERT_EQ(-1, ioctl(self->iommufd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	ASSERT_EQ(EOPNOTSUPP, errno);
+	/* Nothing pinned: the guest memory can go */
+	ASSERT_EQ(0, vmm_ioas_unmap(self->iommufd, self->ioas_id, GUEST_GPA,
+				    GUEST_MEM_SIZE));
+	/* The first offset a vIOMMU could have had maps nothing */
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->iommufd, page);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(ENXIO, errno);
+}
+
 TEST_F(nested, s2_change_reaches_every_vsmmu)
 {
 	uint8_t *a = self->gmem + GUEST_OFF_A;
