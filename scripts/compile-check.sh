@@ -41,6 +41,7 @@ if [ "$want" = all ] || [ "$want" = arm64 ]; then
 		drivers/iommu/iommufd/iommufd.ko \
 		drivers/iommu/arm/arm-smmu-v3/arm_smmu_v3.ko \
 		drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.ko \
+		drivers/iommu/arm/arm-smmu-v3/tegra241-cmdqv-test.ko \
 		drivers/vfio/vfio.ko drivers/vfio/pci/vfio-pci.ko
 fi
 if [ "$want" = all ] || [ "$want" = x86_64 ]; then

@@ -128,7 +128,8 @@ TEST_F(smmu, hw_info_types)
 			  IOMMU_HW_INFO_TYPE_INTEL_VTD, &info, &type));
 	ASSERT_EQ(-EOPNOTSUPP,
 		  hw_info(_metadata, self->iommufd, self->dev.dev_id,
-			  IOMMU_HW_INFO_FLAG_INPUT_TYPE, 3, &info, &type));
+			  IOMMU_HW_INFO_FLAG_INPUT_TYPE,
+			  IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV, &info, &type));
 }
 
 TEST_F(smmu, nest_parent)
@@ -404,6 +405,31 @@ TEST_F(nested, no_hw_queues_nor_mmio)
 		 self->iommufd, page);
 	ASSERT_EQ(MAP_FAILED, p);
 	ASSERT_EQ(ENXIO, errno);
+}
+
+/* An SMMU without a CMDQV has no VINTF to give: no such vIOMMU type */
+TEST_F(nested, no_cmdqv_viommu)
+{
+	struct iommu_viommu_tegra241_cmdqv data;
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd),
+		.type = IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV,
+		.dev_id = self->dev.dev_id,
+		.hwpt_id = self->s2_id,
+		.data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data,
+	};
+	uint32_t viommu_id;
+
+	memset(&data, 0xa5, sizeof(data));
+	errno = 0;
+	ASSERT_EQ(-1, ioctl(self->iommufd, IOMMU_VIOMMU_ALLOC, &cmd));
+	ASSERT_EQ(EOPNOTSUPP, errno);
+	ASSERT_EQ(0xa5a5a5a5a5a5a5a5ULL, data.out_vintf_mmap_offset);
+	/* The vSMMU type is still there */
+	ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id,
+				     self->s2_id, &viommu_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id));
 }
 
 TEST_F(nested, s2_change_reaches_every_vsmmu)
