@@ -5,6 +5,8 @@
 #   make demo-vmm        QEMU 11.1 inside the VM gives a guest an accelerated vSMMU
 #   make check           everything CI checks (see README)
 #   make bench           time the trap path in the VM; table and plot in build/bench
+#   make bench-compare   the forwarding figures, ours against an upstream
+#                        reference kernel booted alternately; build/bench/compare
 #
 # Developer verbs: tree, export, series-status, kernel, compile, vm-build,
 # vm-test, checkpatch, apply-check, abi-check, bisect-check, clean.
@@ -13,7 +15,8 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all setup tree export series-status kernel compile vm-build vm-test \
-	checkpatch apply-check abi-check check demo demo-vmm bisect-check bench clean \
+	checkpatch apply-check abi-check check demo demo-vmm bisect-check bench \
+	bench-compare clean \
 	tree-if-missing tree-in-sync
 
 all: check
@@ -71,6 +74,10 @@ demo-vmm: vm-build
 
 bench: vm-build
 	@$(S)/bench.sh
+
+# Builds its own non-debug kernels; needs only the initramfs of vm-build
+bench-compare: vm-build
+	@$(S)/bench-compare.sh
 
 bisect-check: tree-in-sync
 	@$(S)/bisect-check.sh

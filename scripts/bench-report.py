@@ -14,7 +14,9 @@ WHAT = {
     'floor_destroy_enoent': 'IOMMU_DESTROY of a missing ID (the floor)',
     'mock_empty_batch': 'IOMMU_HWPT_INVALIDATE, 0 entries, mock vIOMMU',
     'mock_invalidate_per_cmd': 'per entry, mock vIOMMU (our code only)',
+    'smmu_floor_destroy_enoent': 'IOMMU_DESTROY of a missing ID, in the vSMMU part',
     'smmu_empty_batch': 'IOMMU_HWPT_INVALIDATE, 0 entries, vSMMU',
+    'smmu_empty_batch_errno': 'errno of that empty batch (0: taken as a probe)',
     'smmu_tlbi_va_per_cmd': 'per CMD_TLBI_NH_VA, vSMMU on emulated SMMUv3',
     'smmu_cfgi_cd_per_cmd': 'per CMD_CFGI_CD_ALL, vSMMU on emulated SMMUv3',
     'smmu_nested_lifecycle': 'vSMMU + vDEVICE + nested HWPT + attach, and back',
@@ -85,7 +87,8 @@ def main():
     if not rows:
         sys.exit(f"{src}: no results")
     floor = next((int(r['median_ns']) for r in rows
-                  if r['figure'] == 'floor_destroy_enoent'), None)
+                  if r['figure'] in ('floor_destroy_enoent',
+                                     'smmu_floor_destroy_enoent')), None)
     lines = ["# make bench: the trap path of a virtual SMMU", ""]
     lines += ["```"] + open(meta).read().rstrip().splitlines() + ["```", ""]
     lines += [

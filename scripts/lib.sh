@@ -3,7 +3,7 @@ top=${top:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-$top/build}
 STAMP_DIR=$BUILD/stamps
 TREE=$BUILD/linux
-KOUT=$BUILD/kernel
+KOUT=${KOUT:-$BUILD/kernel}
 CROSS=aarch64-linux-gnu-
 
 note() { printf '==> %s\n' "$*" >&2; }

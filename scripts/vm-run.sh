@@ -17,7 +17,8 @@
 #   DEMO_VMM=1           (MACHINE=vmm) show what QEMU and its guest do
 #   DUMP=path DUMP_OUT=f copy a file of the VM to f instead (hex on the console)
 #   BENCH=1 BENCH_OUT=f  run the benchmark instead and save its CSV to f
-#   BENCH_PARTS=a,b      only these parts of it: mock, smmu, share, vdevs
+#   BENCH_PARTS=a,b      only these parts of it: mock, smmu, share, vdevs,
+#                        forward (the forwarding figures of smmu)
 #   INITRD=file          another initramfs (default: initramfs-acpi.img for
 #                        ACPI boots, with the IORT upgrade, else the plain one)
 set -euo pipefail
