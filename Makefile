@@ -7,6 +7,8 @@
 #   make bench           time the trap path in the VM; table and plot in build/bench
 #   make bench-compare   the forwarding figures, ours against an upstream
 #                        reference kernel booted alternately; build/bench/compare
+#   make bench-profile   a host perf profile of the forwarding path on the same
+#                        two kernels, by function; build/bench/profile
 #
 # Developer verbs: tree, export, series-status, kernel, compile, vm-build,
 # vm-test, checkpatch, apply-check, abi-check, bisect-check, clean.
@@ -16,7 +18,7 @@ S := scripts
 
 .PHONY: all setup tree export series-status kernel compile vm-build vm-test \
 	checkpatch apply-check abi-check check demo demo-vmm bisect-check bench \
-	bench-compare clean \
+	bench-compare bench-profile clean \
 	tree-if-missing tree-in-sync
 
 all: check
@@ -78,6 +80,10 @@ bench: vm-build
 # Builds its own non-debug kernels; needs only the initramfs of vm-build
 bench-compare: vm-build
 	@$(S)/bench-compare.sh
+
+# A host perf profile of the forwarding path on the same two kernels
+bench-profile: vm-build
+	@$(S)/bench-profile.sh
 
 bisect-check: tree-in-sync
 	@$(S)/bisect-check.sh

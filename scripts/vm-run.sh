@@ -18,7 +18,11 @@
 #   DUMP=path DUMP_OUT=f copy a file of the VM to f instead (hex on the console)
 #   BENCH=1 BENCH_OUT=f  run the benchmark instead and save its CSV to f
 #   BENCH_PARTS=a,b      only these parts of it: mock, smmu, share, vdevs,
-#                        forward (the forwarding figures of smmu)
+#                        forward (the forwarding figures of smmu), profile
+#   BENCH_PROFILE=spec   the profile part's KIND,BATCH,SECONDS (also nokaslr)
+#   PERF_OUT=f PERF_CTL=fifo  run QEMU under perf record, events enabled and
+#                        disabled through the fifo (make bench-profile)
+#   STRESS=s,t,i,v       the stress suite's seed, seconds, iterations, VMIDs
 #   INITRD=file          another initramfs (default: initramfs-acpi.img for
 #                        ACPI boots, with the IORT upgrade, else the plain one)
 set -euo pipefail
@@ -63,8 +67,12 @@ timeout_s=${VM_TIMEOUT:-2400}
 append="console=ttyAMA0 loglevel=7 kasan.fault=report kasan_multi_shot"
 append+=" kmemleak=on vsmmu.suites=$expect"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
+# The stress suite's SEED,SECONDS,ITERATIONS,VMIDS (tests/stress_viommu.c)
+[ -n "${STRESS:-}" ] && append+=" vsmmu.stress=$STRESS"
 [ -n "${DUMP:-}" ] && append+=" vsmmu.dump=$DUMP"
 [ "${BENCH:-0}" = 1 ] && append+=" vsmmu.bench=${BENCH_PARTS:-all}"
+# make bench-profile: guest addresses must match System.map
+[ -n "${BENCH_PROFILE:-}" ] && append+=" vsmmu.profile=$BENCH_PROFILE nokaslr"
 common=(-cpu max,pauth-impdef=on -smp 2 -m 4G -nographic -no-reboot -nic none
 	-kernel "$image" -initrd "$initrd")
 if [ "$machine" = smmu2 ]; then
@@ -85,6 +93,13 @@ else
 	[ "$machine" = vmm ] && mopts+=,virtualization=on
 	args=(-M "$mopts" -global arm-smmuv3.stage=nested
 	      "${common[@]}" -device edu)
+fi
+if [ -n "${PERF_OUT:-}" ]; then
+	# make bench-profile: perf samples QEMU while PERF_CTL enables it, and
+	# QEMU names its translated blocks by their guest address (-perfmap)
+	qemu=(perf record -q -F "${PERF_FREQ:-1999}" -D -1
+	      --control "fifo:${PERF_CTL:?}" -o "$PERF_OUT" -- "${qemu[@]}")
+	args+=(-perfmap)
 fi
 case "$boot" in
 acpi)

@@ -643,6 +643,91 @@ static int bench_s2_share(int iommufd, uint32_t dev_id)
 	return ret;
 }
 
+/* A vSMMU with the edu device as vSID 0x42, attached to a nested domain */
+struct smmu_bench {
+	struct vmm_dev dev;
+	int iommufd;
+	uint32_t ioas_id, s2_id, viommu_id, vdev_id, nested_id;
+	uint64_t ste[2];
+	uint8_t *gmem;
+};
+
+static int smmu_bench_setup(struct smmu_bench *sb)
+{
+	int ret;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->dev.vfio_fd = -1;
+	sb->iommufd = -1;
+	ret = vmm_open_edu(&sb->dev, &sb->iommufd, &sb->ioas_id);
+	if (ret)
+		return ret;
+	sb->gmem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sb->gmem == MAP_FAILED) {
+		sb->gmem = NULL;
+		return -errno;
+	}
+	memset(sb->gmem, 0, GUEST_MEM_SIZE);
+	guest_build_stage1(sb->gmem);
+	guest_ste_s1(sb->ste);
+	ret = vmm_ioas_map_fixed(sb->iommufd, sb->ioas_id, sb->gmem,
+				 GUEST_MEM_SIZE, GUEST_GPA);
+	ret = ret ?: vmm_nest_parent_alloc(sb->iommufd, sb->dev.dev_id,
+					   sb->ioas_id, &sb->s2_id);
+	ret = ret ?: vmm_vsmmu_alloc(sb->iommufd, sb->dev.dev_id, sb->s2_id,
+				     &sb->viommu_id);
+	ret = ret ?: vmm_vdevice_alloc(sb->iommufd, sb->viommu_id,
+				       sb->dev.dev_id, 0x42, &sb->vdev_id);
+	ret = ret ?: vmm_nested_alloc(sb->iommufd, sb->dev.dev_id,
+				      sb->viommu_id, sb->ste, &sb->nested_id);
+	ret = ret ?: vmm_attach(&sb->dev, sb->nested_id);
+	if (ret)
+		fprintf(stderr, "smmu set-up: %s\n", strerror(-ret));
+	return ret;
+}
+
+/* Detach and destroy the nested objects; the stage-2 and the device stay */
+static int smmu_bench_unnest(struct smmu_bench *sb)
+{
+	int ret;
+
+	ret = vmm_attach(&sb->dev, sb->ioas_id);
+	ret = ret ?: vmm_destroy(sb->iommufd, sb->nested_id);
+	ret = ret ?: vmm_destroy(sb->iommufd, sb->vdev_id);
+	ret = ret ?: vmm_destroy(sb->iommufd, sb->viommu_id);
+	return ret;
+}
+
+static void smmu_bench_close(struct smmu_bench *sb)
+{
+	vmm_close(&sb->dev);
+	if (sb->iommufd >= 0)
+		close(sb->iommufd);
+	if (sb->gmem)
+		munmap(sb->gmem, GUEST_MEM_SIZE);
+}
+
+/* Fill @n forwarded commands: one-page TLBI_NH_VAs, or CFGI_CD_ALLs of 0x42 */
+static void smmu_bench_cmds(struct iommu_viommu_arm_smmuv3_invalidate *cmds,
+			    unsigned int n, bool cfgi)
+{
+	uint64_t cmd[2];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (cfgi) {
+			cmd[0] = GCMD_CFGI_CD_ALL | (0x42ULL << 32);
+			cmd[1] = 0;
+		} else {
+			guest_cmd_tlbi_va(cmd, GUEST_VA_SRC +
+					       (uint64_t)(i % 64) * 4096);
+		}
+		cmds[i].cmd[0] = htole64(cmd[0]);
+		cmds[i].cmd[1] = htole64(cmd[1]);
+	}
+}
+
 /*
  * The vSMMU figures; with @full false only the floor and the forwarded
  * invalidations, which any kernel with a vSMMU can run (make bench-compare)
@@ -650,101 +735,117 @@ static int bench_s2_share(int iommufd, uint32_t dev_id)
 static int bench_smmu(bool full)
 {
 	struct iommu_viommu_arm_smmuv3_invalidate *cmds;
-	uint32_t ioas_id, s2_id, viommu_id, vdev_id, nested_id;
-	struct vmm_dev dev = { .vfio_fd = -1 };
 	unsigned int i, b, reps = 51;
-	uint64_t ste[2], t;
-	int iommufd, ret;
-	uint8_t *gmem;
+	struct smmu_bench sb;
+	int ret, fd;
+	uint64_t t;
 
-	ret = vmm_open_edu(&dev, &iommufd, &ioas_id);
+	ret = smmu_bench_setup(&sb);
 	if (ret)
-		return ret;
-	gmem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (gmem == MAP_FAILED)
-		return -errno;
-	memset(gmem, 0, GUEST_MEM_SIZE);
-	guest_build_stage1(gmem);
-	guest_ste_s1(ste);
-	ret = vmm_ioas_map_fixed(iommufd, ioas_id, gmem, GUEST_MEM_SIZE,
-				 GUEST_GPA);
-	ret = ret ?: vmm_nest_parent_alloc(iommufd, dev.dev_id, ioas_id,
-					   &s2_id);
-	ret = ret ?: vmm_vsmmu_alloc(iommufd, dev.dev_id, s2_id, &viommu_id);
-	ret = ret ?: vmm_vdevice_alloc(iommufd, viommu_id, dev.dev_id, 0x42,
-				       &vdev_id);
-	ret = ret ?: vmm_nested_alloc(iommufd, dev.dev_id, viommu_id, ste,
-				      &nested_id);
-	ret = ret ?: vmm_attach(&dev, nested_id);
-	if (ret) {
-		fprintf(stderr, "smmu set-up: %s\n", strerror(-ret));
-		return ret;
-	}
+		goto out;
+	fd = sb.iommufd;
 
 	/* This boot's floor, for figures compared across kernels */
-	bench_floor(iommufd, "smmu_floor_destroy_enoent");
+	bench_floor(fd, "smmu_floor_destroy_enoent");
 	cmds = calloc(MAX_BATCH, sizeof(*cmds));
 	/*
 	 * What the kernel answers an empty batch, as the parameter: upstream
 	 * refuses it (EINVAL), this series takes it as a probe
 	 */
-	ret = time_invalidate("smmu_empty_batch", iommufd, viommu_id,
+	ret = time_invalidate("smmu_empty_batch", fd, sb.viommu_id,
 			      IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, cmds,
 			      sizeof(*cmds), 0);
 	printf("smmu_empty_batch_errno,%d,1,0,0,0\n", -ret);
 	ret = 0;
 	/* TLB invalidation by VA, one page each */
-	for (i = 0; i < MAX_BATCH; i++) {
-		uint64_t cmd[2];
-
-		guest_cmd_tlbi_va(cmd, GUEST_VA_SRC + (uint64_t)(i % 64) * 4096);
-		cmds[i].cmd[0] = htole64(cmd[0]);
-		cmds[i].cmd[1] = htole64(cmd[1]);
-	}
+	smmu_bench_cmds(cmds, MAX_BATCH, false);
 	for (b = 0; !ret && b < sizeof(batches) / sizeof(batches[0]); b++)
-		ret = time_invalidate("smmu_tlbi_va_per_cmd", iommufd,
-				      viommu_id,
+		ret = time_invalidate("smmu_tlbi_va_per_cmd", fd,
+				      sb.viommu_id,
 				      IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
 				      cmds, sizeof(*cmds), batches[b]);
 	/* CD invalidation of the device's vSID */
-	for (i = 0; i < MAX_BATCH; i++) {
-		cmds[i].cmd[0] = htole64(GCMD_CFGI_CD_ALL | (0x42ULL << 32));
-		cmds[i].cmd[1] = 0;
-	}
+	smmu_bench_cmds(cmds, MAX_BATCH, true);
 	for (b = 0; !ret && b < sizeof(batches) / sizeof(batches[0]); b++)
-		ret = time_invalidate("smmu_cfgi_cd_per_cmd", iommufd,
-				      viommu_id,
+		ret = time_invalidate("smmu_cfgi_cd_per_cmd", fd,
+				      sb.viommu_id,
 				      IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
 				      cmds, sizeof(*cmds), batches[b]);
 	free(cmds);
-	ret = ret ?: vmm_attach(&dev, ioas_id);
-	ret = ret ?: vmm_destroy(iommufd, nested_id);
-	ret = ret ?: vmm_destroy(iommufd, vdev_id);
-	ret = ret ?: vmm_destroy(iommufd, viommu_id);
+	ret = ret ?: smmu_bench_unnest(&sb);
 
 	/* The whole nested set-up for one device, built and torn down */
 	for (i = 0; full && !ret && i < reps; i++) {
 		t = now_ns();
-		ret = vmm_vsmmu_alloc(iommufd, dev.dev_id, s2_id, &viommu_id);
-		ret = ret ?: vmm_vdevice_alloc(iommufd, viommu_id, dev.dev_id,
-					       0x42, &vdev_id);
-		ret = ret ?: vmm_nested_alloc(iommufd, dev.dev_id, viommu_id,
-					      ste, &nested_id);
-		ret = ret ?: vmm_attach(&dev, nested_id);
-		ret = ret ?: vmm_attach(&dev, ioas_id);
-		ret = ret ?: vmm_destroy(iommufd, nested_id);
-		ret = ret ?: vmm_destroy(iommufd, vdev_id);
-		ret = ret ?: vmm_destroy(iommufd, viommu_id);
+		ret = vmm_vsmmu_alloc(fd, sb.dev.dev_id, sb.s2_id,
+				      &sb.viommu_id);
+		ret = ret ?: vmm_vdevice_alloc(fd, sb.viommu_id, sb.dev.dev_id,
+					       0x42, &sb.vdev_id);
+		ret = ret ?: vmm_nested_alloc(fd, sb.dev.dev_id, sb.viommu_id,
+					      sb.ste, &sb.nested_id);
+		ret = ret ?: vmm_attach(&sb.dev, sb.nested_id);
+		ret = ret ?: smmu_bench_unnest(&sb);
 		samples[i] = now_ns() - t;
 	}
 	if (full && !ret)
 		report("smmu_nested_lifecycle", 1, reps, 1);
 	if (full)
-		ret = ret ?: bench_vmids(iommufd, dev.dev_id, s2_id);
-	vmm_close(&dev);
-	close(iommufd);
-	munmap(gmem, GUEST_MEM_SIZE);
+		ret = ret ?: bench_vmids(fd, sb.dev.dev_id, sb.s2_id);
+out:
+	smmu_bench_close(&sb);
+	return ret;
+}
+
+/*
+ * vsmmu.bench=profile: one forwarded figure in a loop, between console
+ * markers at which make bench-profile turns the host's profiler on and off.
+ * vsmmu.profile=KIND,BATCH,SECONDS, KIND tlbi_va or cfgi_cd_all.
+ */
+static int bench_profile(const char *spec)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate *cmds;
+	unsigned int batch = 0, seconds = 0, calls = 0;
+	uint64_t start, end, t;
+	char kind[32] = "";
+	struct smmu_bench sb;
+	int ret;
+
+	if (sscanf(spec, "%31[a-z_],%u,%u", kind, &batch, &seconds) != 3 ||
+	    (strcmp(kind, "tlbi_va") && strcmp(kind, "cfgi_cd_all")) ||
+	    !batch || batch > MAX_BATCH || !seconds) {
+		fprintf(stderr, "vsmmu.profile=%s: want KIND,BATCH,SECONDS\n",
+			spec);
+		return -EINVAL;
+	}
+	ret = smmu_bench_setup(&sb);
+	cmds = calloc(batch, sizeof(*cmds));
+	if (!ret && !cmds)
+		ret = -ENOMEM;
+	if (ret)
+		goto out;
+	smmu_bench_cmds(cmds, batch, !strcmp(kind, "cfgi_cd_all"));
+	printf("@@vsmmu profile-on %s\n", spec);
+	fflush(stdout);
+	/* Give the host's profiler a moment to see the marker */
+	usleep(100000);
+	start = now_ns();
+	end = start + seconds * 1000000000ULL;
+	do {
+		ret = invalidate(sb.iommufd, sb.viommu_id,
+				 IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, cmds,
+				 sizeof(*cmds), batch);
+		calls++;
+		t = now_ns();
+	} while (!ret && t < end);
+	printf("@@vsmmu profile-off %s calls=%u ns_per_call=%llu\n", spec,
+	       calls, (unsigned long long)((t - start) / calls));
+	fflush(stdout);
+	if (ret)
+		fprintf(stderr, "profile %s: %s\n", spec, strerror(-ret));
+	ret = ret ?: smmu_bench_unnest(&sb);
+out:
+	free(cmds);
+	smmu_bench_close(&sb);
 	return ret;
 }
 
@@ -763,28 +864,43 @@ static int bench_share(void)
 	return ret;
 }
 
-/*
- * Whether the kernel command line's vsmmu.bench=PARTS asks for @part:
- * "all", or a comma list of mock, smmu, share and vdevs, or forward (the
- * part of smmu that make bench-compare runs on both kernels)
- */
-static bool want(const char *part)
+/* The value of vsmmu.NAME= on the kernel command line, or @def */
+static void cmdline_param(const char *name, char *val, size_t len,
+			  const char *def)
 {
-	char cmdline[4096], list[256] = "all", *tok, *save;
+	char cmdline[4096], key[64], fmt[32];
 	const char *p;
 	FILE *f;
 
+	snprintf(val, len, "%s", def);
+	snprintf(key, sizeof(key), "vsmmu.%s=", name);
+	snprintf(fmt, sizeof(fmt), "%%%zu[^ \n]", len - 1);
 	f = fopen("/proc/cmdline", "r");
-	if (f && fgets(cmdline, sizeof(cmdline), f)) {
-		p = strstr(cmdline, "vsmmu.bench=");
+	if (!f)
+		return;
+	if (fgets(cmdline, sizeof(cmdline), f)) {
+		p = strstr(cmdline, key);
 		if (p)
-			sscanf(p + strlen("vsmmu.bench="), "%255[^ \n]", list);
+			sscanf(p + strlen(key), fmt, val);
 	}
-	if (f)
-		fclose(f);
+	fclose(f);
+}
+
+/*
+ * Whether the kernel command line's vsmmu.bench=PARTS asks for @part:
+ * "all", or a comma list of mock, smmu, share and vdevs, or forward (the
+ * part of smmu that make bench-compare runs on both kernels), or profile
+ * (make bench-profile, never part of "all")
+ */
+static bool want(const char *part)
+{
+	char list[256], *tok, *save;
+
+	cmdline_param("bench", list, sizeof(list), "all");
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, "all") || !strcmp(tok, part))
+		if ((!strcmp(tok, "all") && strcmp(part, "profile")) ||
+		    !strcmp(tok, part))
 			return true;
 	return false;
 }
@@ -803,6 +919,12 @@ int main(void)
 		ret = bench_share();
 	if (!ret && want("vdevs"))
 		ret = bench_vdevs();
+	if (!ret && want("profile")) {
+		char spec[64];
+
+		cmdline_param("profile", spec, sizeof(spec), "tlbi_va,1,20");
+		ret = bench_profile(spec);
+	}
 	printf("@@vsmmu bench-end\n");
 	if (ret)
 		printf("BENCH FAILED: %s\n", strerror(-ret));

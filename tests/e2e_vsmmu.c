@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -430,6 +431,53 @@ TEST_F(nested, no_cmdqv_viommu)
 	ASSERT_EQ(0, vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id,
 				     self->s2_id, &viommu_id));
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, viommu_id));
+}
+
+#define VIOMMU_CAP_PARAM "/sys/module/iommufd/parameters/max_viommus_per_iommu"
+
+static int cap_rw(const char *mode, int *val)
+{
+	FILE *f = fopen(VIOMMU_CAP_PARAM, mode);
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = *mode == 'r' ? fscanf(f, "%d", val) == 1 :
+			    fprintf(f, "%d\n", *val) > 0;
+	return fclose(f) || !ok ? -1 : 0;
+}
+
+TEST_F(nested, vsmmu_cap)
+{
+	int saved, cap, rc_over, rc_under, count_at_cap, count_two;
+	uint32_t second = 0x5a5a, third = 0;
+
+	if (cap_rw("r", &saved))
+		SKIP(return, "no %s", VIOMMU_CAP_PARAM);
+	/* The fixture's vSMMU holds one of the SMMU's VMIDs */
+	ASSERT_EQ(1, vmm_fdinfo_viommus(self->iommufd, "smmu3."));
+
+	cap = 1;
+	ASSERT_EQ(0, cap_rw("w", &cap));
+	rc_over = vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id, self->s2_id,
+				  &second);
+	count_at_cap = vmm_fdinfo_viommus(self->iommufd, "smmu3.");
+	cap = 2;
+	cap_rw("w", &cap);
+	rc_under = vmm_vsmmu_alloc(self->iommufd, self->dev.dev_id,
+				   self->s2_id, &third);
+	count_two = vmm_fdinfo_viommus(self->iommufd, "smmu3.");
+	cap_rw("w", &saved);
+
+	/* At the cap: ENOSPC, no vSMMU, no VMID taken */
+	ASSERT_EQ(-ENOSPC, rc_over);
+	ASSERT_EQ(0x5a5a, second);
+	ASSERT_EQ(1, count_at_cap);
+	/* Under it, a second vSMMU with its own VMID on the same stage-2 */
+	ASSERT_EQ(0, rc_under);
+	ASSERT_EQ(2, count_two);
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, third));
+	ASSERT_EQ(1, vmm_fdinfo_viommus(self->iommufd, "smmu3."));
 }
 
 TEST_F(nested, s2_change_reaches_every_vsmmu)

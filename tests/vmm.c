@@ -434,6 +434,28 @@ int vmm_destroy(int iommufd, uint32_t id)
 	return ioctl(iommufd, IOMMU_DESTROY, &cmd) ? -errno : 0;
 }
 
+int vmm_fdinfo_viommus(int iommufd, const char *prefix)
+{
+	char path[64], line[256], name[128];
+	int total = 0, max = -1;
+	unsigned int count;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", iommufd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "viommus-max:\t%d", &max) == 1)
+			continue;
+		if (sscanf(line, "viommus:\t%127s %u", name, &count) == 2 &&
+		    !strncmp(name, prefix, strlen(prefix)))
+			total += count;
+	}
+	fclose(f);
+	return max < 0 ? -1 : total;
+}
+
 int vmm_veventq_alloc(int iommufd, uint32_t viommu_id, uint32_t type,
 		      uint32_t depth, uint32_t *veventq_id, int *veventq_fd)
 {

@@ -87,6 +87,11 @@ int vmm_nested_alloc(int iommufd, uint32_t dev_id, uint32_t viommu_id,
 int vmm_vsmmu_invalidate(int iommufd, uint32_t viommu_id,
 			 const uint64_t (*cmds)[2], uint32_t n, uint32_t *done);
 int vmm_destroy(int iommufd, uint32_t id);
+/*
+ * The vIOMMUs the iommufd's fdinfo says it holds on the IOMMU instances
+ * whose names start with @prefix ("" for all), or -1 without such lines
+ */
+int vmm_fdinfo_viommus(int iommufd, const char *prefix);
 
 /* A virtual event queue of @type on a vIOMMU, with its file descriptor */
 int vmm_veventq_alloc(int iommufd, uint32_t viommu_id, uint32_t type,
