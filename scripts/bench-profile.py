@@ -65,8 +65,8 @@ def guest_sym(maps, addr):
     return names[i] if i >= 0 else "?"
 
 
-SAMPLE = re.compile(r"^\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
-GUEST = re.compile(r"(?:0x)?([0-9a-f]{16})\b")
+SAMPLE = re.compile(r"^\s*\d+\s+([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
+GUEST = re.compile(r"guest-0x([0-9a-f]+)")
 
 
 def classify(line, maps):
@@ -77,15 +77,17 @@ def classify(line, maps):
     if "perf-" in dso or dso == "[unknown]":
         g = GUEST.search(sym)
         if not g:
-            return "guest ?" if "perf-" in dso else "host [unknown]"
+            return "qemu translated code" if "perf-" in dso else "host [unknown]"
         addr = int(g.group(1), 16)
         if addr >= 0xffff000000000000:
             return "guest " + guest_sym(maps, addr)
         return "guest user"
+    if dso == "[kernel.kallsyms]":
+        return "host kernel"
     base = os.path.basename(dso)
     if base.startswith("qemu-system"):
         return "qemu " + re.sub(r"\+0x[0-9a-f]+$", "", sym)
-    return f"{base} {re.sub(r'+0x[0-9a-f]+$', '', sym)}"
+    return base + " " + re.sub(r"\+0x[0-9a-f]+$", "", sym)
 
 
 def group(entry):
@@ -95,6 +97,8 @@ def group(entry):
         return "guest kernel"
     if re.match(r"qemu (smmu|smmuv3)", entry):
         return "QEMU SMMU model"
+    if entry == "qemu [unknown]":
+        return "QEMU, functions without symbols (SMMU model among them)"
     if entry.startswith("qemu"):
         return "QEMU (TCG, memory, MMIO, other)"
     return "host libraries and kernel"

@@ -48,12 +48,12 @@ for spec in ${PROFILE_SPECS:-tlbi_va,1,15 tlbi_va,64,15 cfgi_cd_all,64,15}; do
 		rm -f "$ctl"
 		[ -s "$out/$name.calls" ] ||
 			die "no profile-off marker from $k (see $log)"
-		# QEMU's map of its translated code, named by guest address
-		pid=$(perf script -i "$out/$name.data" -F pid 2>/dev/null |
-		      head -n1 | tr -d ' ')
-		[ -n "$pid" ] || die "no samples for $spec on $k"
-		perf script -i "$out/$name.data" -F ip,sym,dso 2>/dev/null \
+		# Resolved while QEMU's map of its translated code (named by
+		# guest address, /tmp/perf-PID.map) is there
+		perf script -i "$out/$name.data" -F pid,ip,sym,dso 2>/dev/null \
 			> "$out/$name.samples"
+		pid=$(awk 'NR == 1 { print $1 }' "$out/$name.samples")
+		[ -n "$pid" ] || die "no samples for $spec on $k"
 		rm -f "/tmp/perf-$pid.map" "$out/$name.data"
 	done
 done
