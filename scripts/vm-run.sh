@@ -23,6 +23,7 @@
 #   PERF_OUT=f PERF_CTL=fifo  run QEMU under perf record, events enabled and
 #                        disabled through the fifo (make bench-profile)
 #   STRESS=s,t,i,v       the stress suite's seed, seconds, iterations, VMIDs
+#   SEQ=s,n              the sequencer suite's seed and steps
 #   INITRD=file          another initramfs (default: initramfs-acpi.img for
 #                        ACPI boots, with the IORT upgrade, else the plain one)
 set -euo pipefail
@@ -69,6 +70,8 @@ append+=" kmemleak=on vsmmu.suites=$expect"
 [ "${DEMO:-0}" = 1 ] && append+=" vsmmu.demo=1"
 # The stress suite's SEED,SECONDS,ITERATIONS,VMIDS (tests/stress_viommu.c)
 [ -n "${STRESS:-}" ] && append+=" vsmmu.stress=$STRESS"
+# The sequencer suite's SEED,STEPS (tests/seq_viommu.c)
+[ -n "${SEQ:-}" ] && append+=" vsmmu.seq=$SEQ"
 [ -n "${DUMP:-}" ] && append+=" vsmmu.dump=$DUMP"
 [ "${BENCH:-0}" = 1 ] && append+=" vsmmu.bench=${BENCH_PARTS:-all}"
 # make bench-profile: guest addresses must match System.map
