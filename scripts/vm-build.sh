@@ -35,7 +35,7 @@ $cc -pthread -I"$TREE/tools/testing/selftests" -I"$top/tests" \
 	"$top/tests/stress_viommu.c" "$top/tests/guest_s1.c" "$top/tests/vmm.c"
 $cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
 	-I"$TREE/drivers/iommu/iommufd" -o "$VM/bin/seq_viommu" \
-	"$top/tests/seq_viommu.c" "$top/tests/vmm.c"
+	"$top/tests/seq_viommu.c" "$top/tests/guest_s1.c" "$top/tests/vmm.c"
 $cc -I"$TREE/tools/testing/selftests" -I"$top/tests" \
 	-o "$VM/bin/e2e_qemu_vmm" "$top/tests/e2e_qemu_vmm.c" "$top/tests/vmm.c"
 $cc -o "$VM/bin/init" "$top/vm/init.c"

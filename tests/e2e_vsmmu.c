@@ -339,6 +339,38 @@ TEST_F(nested, guest_ste_checks)
 	ASSERT_EQ(0, vmm_destroy(self->iommufd, id));
 }
 
+/*
+ * A switch the kernel refuses leaves the device where it was. The guest's
+ * stage-1 stays in use after its vDEVICE goes (the VMM may tear down in any
+ * order); a switch to another stage-1 is then refused for want of a
+ * vDEVICE, and the IOMMU core puts the device back on the first one, which
+ * must be taken again without a vDEVICE (a refusal there is a kernel WARN,
+ * which fails the run).
+ */
+TEST_F(nested, refused_switch_keeps_the_stage1)
+{
+	uint8_t *a = self->gmem + GUEST_OFF_A;
+	uint64_t ste[2];
+	uint32_t other;
+
+	ASSERT_EQ(0, stage1_nested(self));
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->nested_id));
+	ASSERT_EQ(0, vmm_enable_bus_master(&self->dev));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->vdev_id));
+	guest_ste_s1(ste);
+	ASSERT_EQ(0, nested(self, ste[0], ste[1], &other));
+	ASSERT_EQ(-ENOENT, vmm_attach(&self->dev, other));
+	/* Still behind the first stage-1: the DMA lands where it says */
+	ASSERT_TRUE(dma_lands_on(self, 0x3c, a));
+	ASSERT_EQ(-EBUSY, vmm_destroy(self->iommufd, self->nested_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, other));
+
+	ASSERT_EQ(0, vmm_attach(&self->dev, self->ioas_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->nested_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->viommu_id));
+	ASSERT_EQ(0, vmm_destroy(self->iommufd, self->s2_id));
+}
+
 TEST_F(nested, forwarded_command_checks)
 {
 	uint64_t cmds[3][2] = {};

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Randomized sequences of the vIOMMU commands on the mock driver, each
- * result checked against a model of the objects.
+ * Randomized sequences of the vIOMMU commands, each result checked against
+ * a model of the objects: once on the mock driver, once on the emulated
+ * SMMUv3 (the edu device behind a vSMMU).
  *
  * One thread, one iommufd context. Every step picks a command (vIOMMU,
  * vDEVICE, nested HWPT and vEVENTQ allocation, forwarded invalidation, HW
- * queue, destroy, attach, unbind and bind again, vEVENTs raised and read,
- * GET_HW_INFO) and draws its arguments: valid ones, IDs of every kind and
- * of nothing, wrong sizes with and without a non-zero tail, flags and
- * reserved fields with random bits, types, depths, vSIDs, cache IDs and
- * entry lengths at and beyond their limits. The model says what the kernel
+ * queue, destroy, attach, unbind and bind again and vEVENTs raised and read
+ * on the mock, GET_HW_INFO) and draws its arguments: valid ones, IDs of
+ * every kind and of nothing, wrong sizes with and without a non-zero tail,
+ * flags and reserved fields with random bits, types, depths, vSIDs, cache
+ * IDs, entry lengths at and beyond their limits; on the SMMU, guest STEs
+ * and command words, valid or with bits no guest may set. The model says what the kernel
  * must answer: the first rule that the arguments break, in the documented
  * order of the ABI, or success. On success the new object must have the
  * lowest free ID (a failed command gives its ID back), and every so often
@@ -37,6 +39,7 @@
 
 #include "kselftest_harness.h"
 #include "iommufd_test.h"
+#include "guest_s1.h"
 #include "vmm.h"
 
 #define MAXID		1024	/* IDs the model tracks; allocations stop short */
@@ -80,6 +83,7 @@ struct obj {
 	uint64_t virt_id;	/* VDEV */
 	uint32_t index;		/* HWQ */
 	uint32_t access;	/* HWQ: its hidden access */
+	unsigned int cfg;	/* NESTED on the SMMU: the vSTE's Config */
 	/* VEVENTQ: the fd (-1 once closed), and the records it holds */
 	int fd;
 	uint32_t depth, nrec, first_seq, next_seq, lost_seq;
@@ -87,6 +91,9 @@ struct obj {
 };
 
 struct seq {
+	bool smmu;
+	struct vmm_dev dev;	/* SMMU: the edu device */
+	uint8_t *gmem;		/* SMMU: the guest's memory */
 	int fd;
 	struct obj o[MAXID];
 	uint32_t ioas, s2, paging;
@@ -203,6 +210,7 @@ static unsigned int users_of(struct seq *s, uint32_t id)
 			n += o->viommu == id;
 			break;
 		case K_STDEV:
+		case K_IDEV:
 			n += o->pt == id;
 			break;
 		default:
@@ -321,6 +329,148 @@ static uint32_t bits(struct seq *s, uint32_t good, unsigned int percent)
 	return good | (1U << rnd(s, 32));
 }
 
+static uint32_t veventq_type(struct seq *s)
+{
+	return s->smmu ? IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 :
+			 IOMMU_VEVENTQ_TYPE_SELFTEST;
+}
+
+static uint32_t viommu_type(struct seq *s)
+{
+	return s->smmu ? IOMMU_VIOMMU_TYPE_ARM_SMMUV3 :
+			 IOMMU_VIOMMU_TYPE_SELFTEST;
+}
+
+/*
+ * SMMUv3 STE and command fields, from the architecture: STE word 0 V (bit
+ * 0), Config (3:1), RES0 bits 58:52; word 1 EATS (29:28), STRW (31:30).
+ * Commands: opcode in word 0 bits 7:0, bit 8 RES0 in every command below,
+ * ASID 63:48, VMID 47:32, StreamID 63:32, SSID 31:12; word 1 Leaf (0),
+ * address 63:12.
+ */
+#define STE_V		1ULL
+#define STE_CFG(c)	((uint64_t)(c) << 1)
+#define STE_CFG_MASK	STE_CFG(7)
+#define CFG_ABORT	0
+#define CFG_BYPASS	4
+#define CFG_S1		5
+#define CMD_TLBI_NH_ALL		0x10
+#define CMD_TLBI_NH_ASID	0x11
+#define CMD_TLBI_NH_VA		0x12
+#define CMD_TLBI_NH_VAA		0x13
+#define CMD_TLBI_NSNH_ALL	0x30
+#define CMD_CFGI_CD		0x05
+#define CMD_CFGI_CD_ALL		0x06
+
+/*
+ * A guest STE for a nested HWPT on the SMMU: a valid one (*@cfg says what it
+ * does) or one the kernel must refuse with EIO (returns false)
+ */
+static bool draw_ste(struct seq *s, uint64_t ste[2], unsigned int *cfg)
+{
+	unsigned int r = rnd(s, 8);
+
+	guest_ste_s1(ste);
+	*cfg = CFG_S1;
+	switch (r) {
+	case 0:
+		/* Not valid: an abort, whatever else it says */
+		ste[0] = (ste[0] | (uint64_t)rnd32(s) << 32) & ~STE_V;
+		ste[1] |= rnd32(s);
+		*cfg = CFG_ABORT;
+		return true;
+	case 1:
+	case 2:
+		return true;
+	case 3:
+		ste[0] = STE_V | STE_CFG(rnd(s, 2) ? CFG_ABORT : CFG_BYPASS);
+		ste[1] = 0;
+		*cfg = ste[0] == STE_V ? CFG_ABORT : CFG_BYPASS;
+		return true;
+	case 4:
+		ste[0] |= 1ULL << (52 + rnd(s, 7));
+		return false;
+	case 5: {
+		/* Reserved, stage-2 or nested Config */
+		static const uint8_t bad_cfg[] = { 1, 2, 3, 6, 7 };
+
+		ste[0] &= ~STE_CFG_MASK;
+		ste[0] |= STE_CFG(bad_cfg[rnd(s, sizeof(bad_cfg))]);
+		return false;
+	}
+	case 6:
+		ste[1] |= 1ULL << (30 + rnd(s, 2));
+		return false;
+	default:
+		/* EATS 0b10 or 0b11: not for a guest */
+		ste[1] = (ste[1] & ~(3ULL << 28)) | (2ULL + rnd(s, 2)) << 28;
+		return false;
+	}
+}
+
+/*
+ * A guest command for the SMMU: one the vSMMU forwards (true, though a
+ * CFGI's vSID must have a vDEVICE too), or one it must refuse
+ */
+static bool draw_cmd(struct seq *s, uint64_t cmd[2], uint32_t *vsid)
+{
+	static const uint8_t other[] = {
+		0x00, 0x01, 0x03, 0x04, 0x0b, 0x20, 0x28, 0x2a, 0x40, 0x46,
+	};
+	uint64_t asid = rnd(s, 256), va = (uint64_t)rnd32(s) << 12;
+	unsigned int r = rnd(s, 10);
+
+	*vsid = UINT32_MAX;
+	cmd[1] = 0;
+	switch (r) {
+	case 0:
+		cmd[0] = CMD_TLBI_NH_ALL | (uint64_t)rnd(s, 65536) << 32;
+		break;
+	case 1:
+		cmd[0] = CMD_TLBI_NH_ASID | asid << 48;
+		break;
+	case 2:
+	case 3:
+		cmd[0] = CMD_TLBI_NH_VA | asid << 48;
+		cmd[1] = va | rnd(s, 2);
+		break;
+	case 4:
+		cmd[0] = CMD_TLBI_NH_VAA;
+		cmd[1] = va | rnd(s, 2);
+		break;
+	case 5:
+		cmd[0] = CMD_TLBI_NSNH_ALL;
+		break;
+	case 6:
+		*vsid = rnd(s, 6);
+		cmd[0] = CMD_CFGI_CD | (uint64_t)*vsid << 32;
+		cmd[1] = rnd(s, 2);
+		break;
+	case 7:
+		*vsid = rnd(s, 6);
+		cmd[0] = CMD_CFGI_CD_ALL | (uint64_t)*vsid << 32;
+		break;
+	case 8:
+		/* A command no guest sends through a vSMMU */
+		cmd[0] = rnd(s, 3) ? other[rnd(s, sizeof(other))] :
+				     0x80 + rnd(s, 128);
+		cmd[0] |= (uint64_t)rnd32(s) << 32;
+		cmd[1] = rnd32(s);
+		return false;
+	default:
+		/* A forwarded command with a RES0 bit set */
+		cmd[0] = (rnd(s, 2) ? CMD_TLBI_NH_VA : CMD_CFGI_CD_ALL) |
+			 1ULL << 8;
+		return false;
+	}
+	/* Now and then, a bit no guest may set in a TLBI_NSNH_ALL */
+	if (r == 5 && !rnd(s, 4)) {
+		cmd[0] |= 1ULL << (32 + rnd(s, 32));
+		return false;
+	}
+	return true;
+}
+
 /* --- the commands --- */
 
 static void op_viommu_alloc(struct seq *s)
@@ -335,8 +485,8 @@ static void op_viommu_alloc(struct seq *s)
 	};
 	struct iommu_viommu_alloc cmd = {
 		.flags = bits(s, 0, 5),
-		.type = rnd(s, 10) ? IOMMU_VIOMMU_TYPE_SELFTEST :
-				     rnd(s, 2) ? 0 : rnd32(s),
+		.type = rnd(s, 10) ? viommu_type(s) : rnd(s, 2) ? 0 :
+			rnd(s, 2) ? rnd32(s) : 1 + rnd(s, 3),
 		.dev_id = pick(s, K_IDEV),
 		.__reserved = bits(s, 0, 5),
 		.data_uptr = (uintptr_t)&data,
@@ -361,7 +511,6 @@ static void op_viommu_alloc(struct seq *s)
 	}
 	cmd.hwpt_id = rnd(s, 5) ? pick(s, K_S2) : pick(s, K_PAGING);
 	want = draw_size(s, &cmd, buf, sizeof(cmd), 24, &cmd.size);
-	memcpy(buf, &cmd, 4);
 	note(s, "VIOMMU_ALLOC size %u flags %#x type %#x dev %u hwpt %u data_len %u res %#x data_res %#x",
 	     cmd.size, cmd.flags, cmd.type, cmd.dev_id, cmd.hwpt_id,
 	     cmd.data_len, cmd.__reserved, data.d.__reserved);
@@ -371,12 +520,17 @@ static void op_viommu_alloc(struct seq *s)
 		want = EOPNOTSUPP;
 	else if (!is(s, cmd.dev_id, K_IDEV))
 		want = ENOENT;
-	else if (cmd.type != IOMMU_VIOMMU_TYPE_SELFTEST)
+	else if (cmd.type != viommu_type(s))
 		want = EOPNOTSUPP;
 	else if (!is(s, cmd.hwpt_id, K_S2) && !is(s, cmd.hwpt_id, K_PAGING))
 		want = ENOENT;
 	else if (is(s, cmd.hwpt_id, K_PAGING))
 		want = EINVAL;
+	else if (s->smmu && cmd.data_len)
+		/* A vSMMU takes no data */
+		want = EINVAL;
+	else if (s->smmu)
+		;
 	else if (cmd.data_len &&
 		 (cmd.data_len < 8 || cmd.data_len > sizeof(data.d)))
 		/* Driver data longer than the driver knows is refused too */
@@ -392,7 +546,7 @@ static void op_viommu_alloc(struct seq *s)
 	if (cmd.out_viommu_id != id)
 		return wrong(s, "new vIOMMU %u, the lowest free ID is %u",
 			     cmd.out_viommu_id, id);
-	if (cmd.data_len && data.d.out_data != data.d.in_data)
+	if (!s->smmu && cmd.data_len && data.d.out_data != data.d.in_data)
 		return wrong(s, "out_data %#x, in_data %#x", data.d.out_data,
 			     data.d.in_data);
 	s->o[id] = (struct obj){ .kind = K_VIOMMU };
@@ -412,7 +566,6 @@ static void op_vdevice_alloc(struct seq *s)
 	int want, got;
 
 	want = draw_size(s, &cmd, buf, sizeof(cmd), 24, &cmd.size);
-	memcpy(buf, &cmd, 4);
 	note(s, "VDEVICE_ALLOC size %u viommu %u dev %u virt_id %#llx",
 	     cmd.size, cmd.viommu_id, cmd.dev_id,
 	     (unsigned long long)cmd.virt_id);
@@ -444,19 +597,27 @@ static void op_vdevice_alloc(struct seq *s)
 static void op_nested_alloc(struct seq *s)
 {
 	struct {
-		struct iommu_hwpt_selftest cfg;
+		union {
+			struct iommu_hwpt_selftest cfg;
+			struct iommu_hwpt_arm_smmuv3 vste;
+		};
 		uint32_t tail;
-	} data = { .cfg.iotlb = IOMMU_TEST_IOTLB_DEFAULT,
-		   .tail = rnd(s, 2) };
+	} data = { .tail = rnd(s, 2) };
+	uint32_t data_type = s->smmu ? IOMMU_HWPT_DATA_ARM_SMMUV3 :
+				       IOMMU_HWPT_DATA_SELFTEST;
+	uint32_t data_len = s->smmu ? sizeof(data.vste) : sizeof(data.cfg);
+	unsigned int cfg = 0;
+	uint64_t ste[2];
+	bool ste_ok = true;
 	struct iommu_hwpt_alloc cmd = {
 		.flags = rnd(s, 12) ? 0 :
 			 rnd(s, 2) ? IOMMU_HWPT_FAULT_ID_VALID : bits(s, 0, 100),
 		.dev_id = pick(s, K_IDEV),
 		.__reserved = bits(s, 0, 4),
-		.data_type = rnd(s, 10) ? IOMMU_HWPT_DATA_SELFTEST :
+		.data_type = rnd(s, 10) ? data_type :
 			     rnd(s, 2) ? IOMMU_HWPT_DATA_NONE : rnd32(s),
-		.data_len = rnd(s, 10) ? sizeof(data.cfg) :
-			    rnd(s, 2) ? 0 : rnd(s, 2) ? 2 : sizeof(data),
+		.data_len = rnd(s, 10) ? data_len :
+			    rnd(s, 2) ? 0 : rnd(s, 2) ? 2 : data_len + 4,
 		.data_uptr = (uintptr_t)&data,
 		.fault_id = pick(s, K_NONE),
 	};
@@ -464,13 +625,19 @@ static void op_nested_alloc(struct seq *s)
 	uint32_t id = free_id(s, 0);
 	int want, got;
 
+	if (s->smmu) {
+		ste_ok = draw_ste(s, ste, &cfg);
+		data.vste.ste[0] = htole64(ste[0]);
+		data.vste.ste[1] = htole64(ste[1]);
+	} else {
+		data.cfg.iotlb = IOMMU_TEST_IOTLB_DEFAULT;
+	}
 	/* Never an IOAS or a paging HWPT: those do not go through a vIOMMU */
 	do {
 		cmd.pt_id = pick(s, K_VIOMMU);
 	} while (is(s, cmd.pt_id, K_IOAS) || is(s, cmd.pt_id, K_S2) ||
 		 is(s, cmd.pt_id, K_PAGING));
 	want = draw_size(s, &cmd, buf, sizeof(cmd), 24, &cmd.size);
-	memcpy(buf, &cmd, 4);
 	note(s, "HWPT_ALLOC size %u flags %#x dev %u pt %u res %#x type %#x len %u tail %u fault %u",
 	     cmd.size, cmd.flags, cmd.dev_id, cmd.pt_id, cmd.__reserved,
 	     cmd.data_type, cmd.data_len, data.tail, cmd.fault_id);
@@ -486,9 +653,10 @@ static void op_nested_alloc(struct seq *s)
 		want = EINVAL;
 	else if ((cmd.flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd.data_len)
 		want = EOPNOTSUPP;
-	else if (cmd.data_type != IOMMU_HWPT_DATA_SELFTEST ||
-		 cmd.data_len != sizeof(data.cfg))
+	else if (cmd.data_type != data_type || cmd.data_len != data_len)
 		want = EINVAL;
+	else if (!ste_ok)
+		want = EIO;
 	else if (cmd.flags & IOMMU_HWPT_FAULT_ID_VALID)
 		/* The model makes no fault queue */
 		want = ENOENT;
@@ -501,8 +669,98 @@ static void op_nested_alloc(struct seq *s)
 	if (cmd.out_hwpt_id != id)
 		return wrong(s, "new nested HWPT %u, the lowest free ID is %u",
 			     cmd.out_hwpt_id, id);
-	s->o[id] = (struct obj){ .kind = K_NESTED, .viommu = cmd.pt_id };
+	s->o[id] = (struct obj){ .kind = K_NESTED, .viommu = cmd.pt_id,
+				 .cfg = cfg };
 	s->made[K_NESTED]++;
+}
+
+/*
+ * Guest commands forwarded through a vSMMU: each entry one command, an
+ * entry longer than a command ends in zeroes; what comes before the first
+ * refused command is done, and entry_num says how far
+ */
+static void op_invalidate_smmu(struct seq *s)
+{
+	static const uint32_t lens[] = { 16, 24, 8, 0, 4096, 4097 };
+	struct iommu_hwpt_invalidate cmd = {
+		.hwpt_id = pick(s, K_VIOMMU),
+		.data_uptr = rnd(s, 30) ? (uintptr_t)s->entries : 0,
+		.data_type = rnd(s, 12) ? IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 :
+			     rnd(s, 2) ? 0 : rnd32(s),
+		.entry_len = rnd(s, 4) ? lens[0] : lens[rnd(s, 6)],
+		.entry_num = rnd(s, 16) ? rnd(s, 9) :
+			     rnd(s, 2) ? INV_MAX + 1 : UINT32_MAX,
+		.__reserved = bits(s, 0, 4),
+	};
+	uint8_t buf[sizeof(cmd) + 8];
+	uint32_t i, done = 0, n, refused = UINT32_MAX, vsid;
+	bool tail = false;
+	int want, dispatch;
+
+	n = cmd.entry_num <= 8 ? cmd.entry_num : 0;
+	memset(s->entries, 0, ENTRIES);
+	for (i = 0; i < n && cmd.entry_len <= 4096; i++) {
+		uint8_t *e = (uint8_t *)s->entries + i * cmd.entry_len;
+		uint64_t w[2];
+		bool ok = draw_cmd(s, w, &vsid);
+
+		if (ok && vsid != UINT32_MAX &&
+		    !(is(s, cmd.hwpt_id, K_VIOMMU) &&
+		      vdev_of_virt(s, cmd.hwpt_id, vsid)))
+			ok = false;
+		if (!ok && refused == UINT32_MAX)
+			refused = i;
+		w[0] = htole64(w[0]);
+		w[1] = htole64(w[1]);
+		memcpy(e, w, cmd.entry_len < 16 ? cmd.entry_len : 16);
+		if (cmd.entry_len > 16 && !rnd(s, 6)) {
+			e[16 + rnd(s, cmd.entry_len - 16)] = 1;
+			tail = true;
+		}
+	}
+	want = dispatch = draw_size(s, &cmd, buf, sizeof(cmd), sizeof(cmd),
+				    &cmd.size);
+	note(s, "HWPT_INVALIDATE size %u hwpt %u uptr %s type %#x len %u num %u res %#x refused %d%s",
+	     cmd.size, cmd.hwpt_id, cmd.data_uptr ? "ok" : "0", cmd.data_type,
+	     cmd.entry_len, cmd.entry_num, cmd.__reserved, (int)refused,
+	     tail ? " tail" : "");
+	if (want)
+		;
+	else if (cmd.__reserved)
+		want = EOPNOTSUPP;
+	else if (cmd.entry_num &&
+		 (!cmd.data_uptr || !cmd.entry_len || cmd.entry_len > 4096 ||
+		  cmd.entry_num > INV_MAX))
+		want = EINVAL;
+	else if (cmd.hwpt_id >= MAXID || !cmd.hwpt_id ||
+		 s->o[cmd.hwpt_id].kind == K_NONE ||
+		 s->o[cmd.hwpt_id].kind == K_TOMB)
+		want = ENOENT;
+	else if (is(s, cmd.hwpt_id, K_NESTED))
+		want = EOPNOTSUPP;
+	else if (!is(s, cmd.hwpt_id, K_VIOMMU))
+		want = EINVAL;
+	else if (cmd.data_type != IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)
+		want = EINVAL;
+	else if (cmd.entry_num && !n)
+		return;
+	else if (n && cmd.entry_len < 16)
+		want = EINVAL;
+	else if (tail)
+		/* The copy of the batch fails before any of it is done */
+		want = E2BIG;
+	else if (refused < n) {
+		want = EIO;
+		done = refused;
+	} else {
+		done = n;
+	}
+	answer(s, do_ioctl(s, IOMMU_HWPT_INVALIDATE, buf), want);
+	memcpy(&cmd, buf, sizeof(cmd));
+	/* entry_num comes back on every path that reached the command */
+	if (!s->bad && !dispatch && cmd.entry_num != done)
+		wrong(s, "entry_num %u back, the model says %u", cmd.entry_num,
+		      done);
 }
 
 static void op_invalidate(struct seq *s)
@@ -524,8 +782,10 @@ static void op_invalidate(struct seq *s)
 	};
 	uint8_t buf[sizeof(cmd) + 8];
 	uint32_t i, done = 0, n;
-	int want, got, fail = 0;
+	int want, got, fail = 0, dispatch;
 
+	if (s->smmu)
+		return op_invalidate_smmu(s);
 	n = cmd.entry_num <= 8 ? cmd.entry_num : 0;
 	if ((uint64_t)n * cmd.entry_len > ENTRIES)
 		n = 0;
@@ -550,8 +810,8 @@ static void op_invalidate(struct seq *s)
 			((uint8_t *)e)[sizeof(full) +
 				       rnd(s, cmd.entry_len - sizeof(full))] = 1;
 	}
-	want = draw_size(s, &cmd, buf, sizeof(cmd), sizeof(cmd), &cmd.size);
-	memcpy(buf, &cmd, 4);
+	want = dispatch = draw_size(s, &cmd, buf, sizeof(cmd), sizeof(cmd),
+				    &cmd.size);
 	note(s, "HWPT_INVALIDATE size %u hwpt %u uptr %s type %#x len %u num %u res %#x",
 	     cmd.size, cmd.hwpt_id, cmd.data_uptr ? "ok" : "0", cmd.data_type,
 	     cmd.entry_len, cmd.entry_num, cmd.__reserved);
@@ -604,8 +864,7 @@ static void op_invalidate(struct seq *s)
 	answer(s, got, want);
 	memcpy(&cmd, buf, sizeof(cmd));
 	/* entry_num comes back on every path that reached the command */
-	if (!s->bad && cmd.size >= sizeof(cmd) && got != -E2BIG &&
-	    cmd.entry_num != done)
+	if (!s->bad && !dispatch && cmd.entry_num != done)
 		wrong(s, "entry_num %u back, the model says %u", cmd.entry_num,
 		      done);
 }
@@ -615,8 +874,8 @@ static void op_veventq_alloc(struct seq *s)
 	struct iommu_veventq_alloc cmd = {
 		.flags = bits(s, 0, 5),
 		.viommu_id = pick(s, K_VIOMMU),
-		.type = rnd(s, 10) ? IOMMU_VEVENTQ_TYPE_SELFTEST :
-			rnd(s, 2) ? 0 : 1 + rnd(s, 3),
+		.type = rnd(s, 10) ? veventq_type(s) : rnd(s, 2) ? 0 :
+			1 + rnd(s, 3),
 		.veventq_depth = rnd(s, 12) ? 1 + rnd(s, 4) :
 				 rnd(s, 2) ? 0 : DEPTH_MAX + rnd(s, 2),
 		.__reserved = bits(s, 0, 5),
@@ -626,7 +885,6 @@ static void op_veventq_alloc(struct seq *s)
 	int want, got;
 
 	want = draw_size(s, &cmd, buf, sizeof(cmd), 28, &cmd.size);
-	memcpy(buf, &cmd, 4);
 	note(s, "VEVENTQ_ALLOC size %u flags %#x viommu %u type %#x depth %u res %#x",
 	     cmd.size, cmd.flags, cmd.viommu_id, cmd.type, cmd.veventq_depth,
 	     cmd.__reserved);
@@ -638,7 +896,7 @@ static void op_veventq_alloc(struct seq *s)
 		want = EINVAL;
 	else if (!is(s, cmd.viommu_id, K_VIOMMU))
 		want = ENOENT;
-	else if (cmd.type != IOMMU_VEVENTQ_TYPE_SELFTEST)
+	else if (cmd.type != veventq_type(s))
 		/* Stricter than the ABI sheet: no queue that nothing reaches */
 		want = EOPNOTSUPP;
 	else if (queue_of(s, cmd.viommu_id, K_VEVENTQ, 0))
@@ -679,7 +937,6 @@ static void op_hw_queue_alloc(struct seq *s)
 		cmd.nesting_parent_iova = rnd(s, 2) ? UINT64_MAX - 8 :
 						      QUEUE_IOVA + s->page_size;
 	want = draw_size(s, &cmd, buf, sizeof(cmd), sizeof(cmd), &cmd.size);
-	memcpy(buf, &cmd, 4);
 	note(s, "HW_QUEUE_ALLOC size %u flags %#x viommu %u type %#x index %u iova %#llx length %llu",
 	     cmd.size, cmd.flags, cmd.viommu_id, cmd.type, cmd.index,
 	     (unsigned long long)cmd.nesting_parent_iova,
@@ -695,7 +952,8 @@ static void op_hw_queue_alloc(struct seq *s)
 		want = EOVERFLOW;
 	else if (!is(s, cmd.viommu_id, K_VIOMMU))
 		want = ENOENT;
-	else if (cmd.type != IOMMU_HW_QUEUE_TYPE_SELFTEST)
+	else if (s->smmu || cmd.type != IOMMU_HW_QUEUE_TYPE_SELFTEST)
+		/* A plain vSMMU has no HW queues */
 		want = EOPNOTSUPP;
 	else if (cmd.nesting_parent_iova < QUEUE_IOVA ||
 		 last >= QUEUE_IOVA + (uint64_t)s->page_size)
@@ -771,6 +1029,31 @@ static void op_destroy(struct seq *s)
 	*o = (struct obj){ .kind = K_NONE };
 }
 
+/*
+ * The edu device to the stage-2 or a nested HWPT: a stage-1 vSTE needs the
+ * device's vDEVICE on the HWPT's vSMMU
+ */
+static void op_attach_smmu(struct seq *s)
+{
+	uint32_t idev = s->dev.dev_id, pt, vdev = s->o[idev].vdev;
+	int want = 0;
+
+	pt = rnd(s, 3) ? any_of(s, K_NESTED) : s->s2;
+	if (!pt || !rnd(s, 20))
+		pt = free_id(s, 0);
+	note(s, "VFIO attach to %u (%s)", pt, kind_name[s->o[pt].kind]);
+	if (pt == s->o[idev].pt)
+		/* Already there: nothing to check, nothing to change */
+		want = 0;
+	else if (!is(s, pt, K_NESTED) && pt != s->s2)
+		want = ENOENT;
+	else if (is(s, pt, K_NESTED) && s->o[pt].cfg == CFG_S1 &&
+		 (!vdev || s->o[vdev].viommu != s->o[pt].viommu))
+		want = ENOENT;
+	if (answer(s, vmm_attach(&s->dev, pt), want))
+		s->o[idev].pt = pt;
+}
+
 static void op_attach(struct seq *s)
 {
 	uint32_t stdev = any_of(s, K_STDEV), pt;
@@ -780,6 +1063,8 @@ static void op_attach(struct seq *s)
 	};
 	int want = 0, got;
 
+	if (s->smmu)
+		return op_attach_smmu(s);
 	if (!stdev)
 		return;
 	pt = rnd(s, 3) ? any_of(s, K_NESTED) : s->s2;
@@ -942,14 +1227,17 @@ static void op_veventq_fd(struct seq *s)
 
 static void op_hw_info(struct seq *s)
 {
+	uint32_t info_type = s->smmu ? IOMMU_HW_INFO_TYPE_ARM_SMMUV3 :
+				       IOMMU_HW_INFO_TYPE_SELFTEST;
 	uint8_t data[64];
 	struct iommu_hw_info cmd = {
 		.flags = rnd(s, 2) ? 0 : bits(s, IOMMU_HW_INFO_FLAG_INPUT_TYPE, 10),
 		.dev_id = pick(s, K_IDEV),
 		.data_len = sizeof(data),
 		.data_uptr = (uintptr_t)data,
-		.in_data_type = rnd(s, 4) ? IOMMU_HW_INFO_TYPE_SELFTEST :
-				rnd(s, 2) ? IOMMU_HW_INFO_TYPE_DEFAULT : rnd32(s),
+		.in_data_type = rnd(s, 4) ? info_type :
+				rnd(s, 2) ? IOMMU_HW_INFO_TYPE_DEFAULT :
+				rnd(s, 2) ? rnd32(s) : 1 + rnd(s, 4),
 	};
 	uint8_t buf[sizeof(cmd) + 8];
 	int want, got;
@@ -957,7 +1245,6 @@ static void op_hw_info(struct seq *s)
 	if (!rnd(s, 20))
 		cmd.__reserved[rnd(s, 3)] = 1 + rnd(s, 255);
 	want = draw_size(s, &cmd, buf, sizeof(cmd), 32, &cmd.size);
-	memcpy(buf, &cmd, 4);
 	note(s, "GET_HW_INFO size %u flags %#x dev %u in_type %#x res %u%u%u",
 	     cmd.size, cmd.flags, cmd.dev_id, cmd.in_data_type,
 	     cmd.__reserved[0], cmd.__reserved[1], cmd.__reserved[2]);
@@ -970,13 +1257,13 @@ static void op_hw_info(struct seq *s)
 		want = ENOENT;
 	else if ((cmd.flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE) &&
 		 cmd.in_data_type != IOMMU_HW_INFO_TYPE_DEFAULT &&
-		 cmd.in_data_type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		 cmd.in_data_type != info_type)
 		want = EOPNOTSUPP;
 	got = do_ioctl(s, IOMMU_GET_HW_INFO, buf);
 	if (!answer(s, got, want))
 		return;
 	memcpy(&cmd, buf, sizeof(cmd));
-	if (cmd.out_data_type != IOMMU_HW_INFO_TYPE_SELFTEST)
+	if (cmd.out_data_type != info_type)
 		wrong(s, "out_data_type %#x", cmd.out_data_type);
 }
 
@@ -1012,12 +1299,13 @@ static void audit(struct seq *s)
 static const struct {
 	void (*fn)(struct seq *s);
 	unsigned int weight;
+	bool mock_only;
 } ops[] = {
 	{ op_viommu_alloc, 10 }, { op_vdevice_alloc, 12 },
 	{ op_nested_alloc, 10 }, { op_invalidate, 16 },
 	{ op_veventq_alloc, 7 }, { op_hw_queue_alloc, 8 },
-	{ op_destroy, 18 }, { op_attach, 8 }, { op_unbind, 1 },
-	{ op_bind, 2 }, { op_trigger, 6 }, { op_veventq_fd, 6 },
+	{ op_destroy, 18 }, { op_attach, 8 }, { op_unbind, 1, true },
+	{ op_bind, 2, true }, { op_trigger, 6, true }, { op_veventq_fd, 6 },
 	{ op_hw_info, 3 },
 };
 
@@ -1035,7 +1323,9 @@ static void run(struct seq *s)
 		/* Keep the IDs short of the model's end */
 		if (live(s) > MAXID / 2)
 			op_destroy(s);
-		else if (!count_kind(s, K_STDEV))
+		else if (s->smmu && ops[i].mock_only)
+			;
+		else if (!s->smmu && !count_kind(s, K_STDEV))
 			op_bind(s);
 		else if (ops[i].fn != op_bind || count_kind(s, K_STDEV) < NDEV)
 			ops[i].fn(s);
@@ -1164,6 +1454,68 @@ static void teardown(struct __test_metadata *_metadata, struct seq *s)
 	free(s->entries);
 }
 
+/* The SMMU's world: the edu device on a stage-2 over the guest's memory */
+static void setup_smmu(struct __test_metadata *_metadata, struct seq *s)
+{
+	struct iommu_hwpt_alloc paging = { .size = sizeof(paging) };
+
+	s->smmu = true;
+	s->rnd = seed;
+	s->dev.vfio_fd = -1;
+	s->entries = calloc(1, ENTRIES);
+	ASSERT_NE(NULL, s->entries);
+	ASSERT_EQ(0, vmm_open_edu(&s->dev, &s->fd, &s->ioas));
+	s->o[s->ioas].kind = K_IOAS;
+	s->o[s->dev.dev_id].kind = K_IDEV;
+	s->gmem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s->gmem);
+	memset(s->gmem, 0, GUEST_MEM_SIZE);
+	guest_build_stage1(s->gmem);
+	ASSERT_EQ(0, vmm_ioas_map_fixed(s->fd, s->ioas, s->gmem,
+					GUEST_MEM_SIZE, GUEST_GPA));
+	ASSERT_EQ(0, vmm_nest_parent_alloc(s->fd, s->dev.dev_id, s->ioas,
+					   &s->s2));
+	s->o[s->s2].kind = K_S2;
+	paging.dev_id = s->dev.dev_id;
+	paging.pt_id = s->ioas;
+	ASSERT_EQ(0, do_ioctl(s, IOMMU_HWPT_ALLOC, &paging));
+	s->paging = paging.out_hwpt_id;
+	s->o[s->paging].kind = K_PAGING;
+	ASSERT_EQ(0, vmm_attach(&s->dev, s->s2));
+	s->o[s->dev.dev_id].pt = s->s2;
+	audit(s);
+	ASSERT_FALSE(s->bad);
+}
+
+static void teardown_smmu(struct __test_metadata *_metadata, struct seq *s)
+{
+	uint32_t id;
+
+	for (id = 1; id < MAXID; id++)
+		if (s->o[id].kind == K_VEVENTQ && s->o[id].fd >= 0) {
+			ASSERT_EQ(0, close(s->o[id].fd));
+			s->o[id].fd = -1;
+		}
+	ASSERT_EQ(0, vmm_attach(&s->dev, s->s2));
+	s->o[s->dev.dev_id].pt = s->s2;
+	destroy_all(_metadata, s, K_VEVENTQ);
+	destroy_all(_metadata, s, K_NESTED);
+	destroy_all(_metadata, s, K_VDEV);
+	destroy_all(_metadata, s, K_VIOMMU);
+	ASSERT_EQ(0, vmm_fdinfo_viommus(s->fd, ""));
+	audit(s);
+	ASSERT_FALSE(s->bad);
+	/* Off the stage-2, onto an automatic domain the model does not know */
+	ASSERT_EQ(0, vmm_attach(&s->dev, s->ioas));
+	destroy_all(_metadata, s, K_PAGING);
+	destroy_all(_metadata, s, K_S2);
+	vmm_close(&s->dev);
+	ASSERT_EQ(0, close(s->fd));
+	munmap(s->gmem, GUEST_MEM_SIZE);
+	free(s->entries);
+}
+
 static void read_params(void)
 {
 	char cmdline[4096];
@@ -1203,6 +1555,28 @@ TEST_F_TIMEOUT(sequencer, mock, 600)
 	/* A run that made none of some kind tested too little */
 	ASSERT_EQ(K_HWQ - K_VIOMMU + 1, kinds);
 	teardown(_metadata, &s);
+}
+
+TEST_F_TIMEOUT(sequencer, smmu, 600)
+{
+	static struct seq s;
+	unsigned int k, kinds = 0;
+
+	read_params();
+	if (!vmm_iort_rc_canwbs())
+		SKIP(return, "no CANWBS root complex: no vSMMU on this boot");
+	setup_smmu(_metadata, &s);
+	run(&s);
+	for (k = K_VIOMMU; k <= K_VEVENTQ; k++)
+		kinds += s.made[k] != 0;
+	printf("@@seq smmu seed=%u steps=%lu ioctls=%lu succeeded=%lu refused=%lu viommus=%lu vdevices=%lu nested=%lu veventqs=%lu wrong=%u\n",
+	       seed, s.step - 1, s.calls, s.succeeded, s.calls - s.succeeded,
+	       s.made[K_VIOMMU], s.made[K_VDEV], s.made[K_NESTED],
+	       s.made[K_VEVENTQ], (unsigned int)s.bad);
+	fflush(stdout);
+	ASSERT_FALSE(s.bad);
+	ASSERT_EQ(K_VEVENTQ - K_VIOMMU + 1, kinds);
+	teardown_smmu(_metadata, &s);
 }
 
 TEST_HARNESS_MAIN
