@@ -6,18 +6,19 @@
  *
  * One thread, one iommufd context. Every step picks a command (vIOMMU,
  * vDEVICE, nested HWPT and vEVENTQ allocation, forwarded invalidation, HW
- * queue, destroy, attach, unbind and bind again and vEVENTs raised and read
- * on the mock, GET_HW_INFO) and draws its arguments: valid ones, IDs of
- * every kind and of nothing, wrong sizes with and without a non-zero tail,
- * flags and reserved fields with random bits, types, depths, vSIDs, cache
- * IDs, entry lengths at and beyond their limits; on the SMMU, guest STEs
- * and command words, valid or with bits no guest may set. The model says what the kernel
- * must answer: the first rule that the arguments break, in the documented
- * order of the ABI, or success. On success the new object must have the
- * lowest free ID (a failed command gives its ID back), and every so often
- * the set of IDs that exist is compared with the model's (a failed command
- * leaves every object as it was). vEVENTs are checked byte for byte against
- * the queue the model keeps, lost-events marker included.
+ * queue, destroy, attach, GET_HW_INFO, mmap() and munmap() of a vIOMMU's
+ * page; unbind and bind again and vEVENTs raised and read on the mock) and
+ * draws its arguments: valid ones, IDs of every kind and of nothing, wrong
+ * sizes with and without a non-zero tail, flags and reserved fields with
+ * random bits, types, depths, vSIDs, cache IDs, entry lengths at and beyond
+ * their limits; on the SMMU, guest STEs and command words, valid or with
+ * bits no guest may set. The model says what the kernel must answer: the
+ * first rule that the arguments break, in the documented order of the ABI,
+ * or success. On success the new object must have the lowest free ID (a
+ * failed command gives its ID back), and every so often the set of IDs
+ * that exist is compared with the model's (a failed command leaves every
+ * object as it was). vEVENTs are checked byte for byte against the queue
+ * the model keeps, lost-events marker included.
  *
  * Seeded and bounded: vsmmu.seq=SEED,STEPS on the kernel command line
  * (default 1,20000). The first wrong answer stops the run with the seed,
@@ -49,6 +50,7 @@
 #define ENTRIES		(64 * 1024)	/* bytes of invalidation entries */
 #define INV_MAX		(1U << 19)	/* most entries in one call */
 #define DEPTH_MAX	(1U << 19)	/* deepest vEVENTQ */
+#define MAXMAPS		8	/* live mappings of vIOMMU pages */
 
 static unsigned int seed = 1, steps = 20000;
 
@@ -84,6 +86,9 @@ struct obj {
 	uint32_t index;		/* HWQ */
 	uint32_t access;	/* HWQ: its hidden access */
 	unsigned int cfg;	/* NESTED on the SMMU: the vSTE's Config */
+	/* VIOMMU (mock): the mmap() offset of its page, 0 if not known */
+	uint64_t mmap_off;
+	unsigned int maps;	/* VIOMMU: its live mappings */
 	/* VEVENTQ: the fd (-1 once closed), and the records it holds */
 	int fd;
 	uint32_t depth, nrec, first_seq, next_seq, lost_seq;
@@ -102,8 +107,14 @@ struct seq {
 	long page_size;
 	unsigned int rnd;
 	/* What the run did */
-	unsigned long step, calls, succeeded, events;
+	unsigned long step, calls, succeeded, events, mapped;
 	unsigned long made[K_TOMB + 1];
+	/* Live mappings of vIOMMU pages */
+	struct {
+		void *addr;
+		uint32_t viommu;
+	} maps[MAXMAPS];
+	unsigned int nmaps;
 	char history[HISTORY][192];
 	char cur[160];
 	bool bad;
@@ -212,6 +223,10 @@ static unsigned int users_of(struct seq *s, uint32_t id)
 		case K_STDEV:
 		case K_IDEV:
 			n += o->pt == id;
+			break;
+		case K_VIOMMU:
+			/* Each mapping of its page holds it */
+			n += i == id ? o->maps : 0;
 			break;
 		default:
 			break;
@@ -550,6 +565,9 @@ static void op_viommu_alloc(struct seq *s)
 		return wrong(s, "out_data %#x, in_data %#x", data.d.out_data,
 			     data.d.in_data);
 	s->o[id] = (struct obj){ .kind = K_VIOMMU };
+	/* The offset comes back in the data's bytes 16 to 23 */
+	if (!s->smmu && cmd.data_len >= 24)
+		s->o[id].mmap_off = data.d.out_mmap_offset;
 	s->made[K_VIOMMU]++;
 }
 
@@ -980,6 +998,55 @@ static void op_hw_queue_alloc(struct seq *s)
 	s->made[K_HWQ]++;
 }
 
+/*
+ * mmap() of a vIOMMU's page on the iommufd: shared, not executable, exactly
+ * the offset and length the vIOMMU gave; each mapping holds the vIOMMU
+ */
+static void op_mmap(struct seq *s)
+{
+	uint32_t viommu = any_of(s, K_VIOMMU);
+	long page = sysconf(_SC_PAGESIZE);
+	int flags = rnd(s, 10) ? MAP_SHARED : MAP_PRIVATE;
+	int prot = PROT_READ | PROT_WRITE | (rnd(s, 20) ? 0 : PROT_EXEC);
+	size_t len = rnd(s, 10) ? page : 2 * page;
+	uint64_t off = 0;
+	int want = 0;
+	void *p;
+
+	if (s->nmaps && !rnd(s, 3)) {
+		unsigned int k = rnd(s, s->nmaps);
+
+		note(s, "munmap a page of vIOMMU %u", s->maps[k].viommu);
+		answer(s, munmap(s->maps[k].addr, page) ? -errno : 0, 0);
+		s->o[s->maps[k].viommu].maps--;
+		s->maps[k] = s->maps[--s->nmaps];
+		return;
+	}
+	if (viommu && s->o[viommu].mmap_off && rnd(s, 8))
+		off = s->o[viommu].mmap_off;
+	else
+		/* No vIOMMU's page: 0 or far beyond any */
+		off = rnd(s, 2) ? 0 : (uint64_t)page << 30;
+	if (s->nmaps == MAXMAPS)
+		return;
+	note(s, "mmap %s%s offset %#llx length %zu", flags == MAP_SHARED ?
+	     "shared" : "private", prot & PROT_EXEC ? " exec" : "",
+	     (unsigned long long)off, len);
+	if (flags != MAP_SHARED)
+		want = EINVAL;
+	else if (prot & PROT_EXEC)
+		want = EPERM;
+	else if (!off || off != s->o[viommu].mmap_off || len != (size_t)page)
+		want = ENXIO;
+	p = mmap(NULL, len, prot, flags, s->fd, off);
+	if (!answer(s, p == MAP_FAILED ? -errno : 0, want))
+		return;
+	s->maps[s->nmaps].addr = p;
+	s->maps[s->nmaps++].viommu = viommu;
+	s->o[viommu].maps++;
+	s->mapped++;
+}
+
 /* A device's unbind: its vDEVICE goes, its ID stays taken */
 static void unbound(struct seq *s, uint32_t stdev)
 {
@@ -1306,7 +1373,7 @@ static const struct {
 	{ op_veventq_alloc, 7 }, { op_hw_queue_alloc, 8 },
 	{ op_destroy, 18 }, { op_attach, 8 }, { op_unbind, 1, true },
 	{ op_bind, 2, true }, { op_trigger, 6, true }, { op_veventq_fd, 6 },
-	{ op_hw_info, 3 },
+	{ op_hw_info, 3 }, { op_mmap, 4 },
 };
 
 static void run(struct seq *s)
@@ -1391,6 +1458,15 @@ static void setup(struct __test_metadata *_metadata, struct seq *s)
 	ASSERT_FALSE(s->bad);
 }
 
+static void unmap_all(struct seq *s)
+{
+	while (s->nmaps) {
+		s->nmaps--;
+		munmap(s->maps[s->nmaps].addr, sysconf(_SC_PAGESIZE));
+		s->o[s->maps[s->nmaps].viommu].maps--;
+	}
+}
+
 static void destroy_all(struct __test_metadata *_metadata, struct seq *s,
 			enum kind kind)
 {
@@ -1426,6 +1502,7 @@ static void teardown(struct __test_metadata *_metadata, struct seq *s)
 	};
 	uint32_t id;
 
+	unmap_all(s);
 	for (id = 1; id < MAXID; id++) {
 		if (s->o[id].kind == K_VEVENTQ && s->o[id].fd >= 0) {
 			ASSERT_EQ(0, close(s->o[id].fd));
@@ -1492,6 +1569,7 @@ static void teardown_smmu(struct __test_metadata *_metadata, struct seq *s)
 {
 	uint32_t id;
 
+	unmap_all(s);
 	for (id = 1; id < MAXID; id++)
 		if (s->o[id].kind == K_VEVENTQ && s->o[id].fd >= 0) {
 			ASSERT_EQ(0, close(s->o[id].fd));
@@ -1546,14 +1624,16 @@ TEST_F_TIMEOUT(sequencer, mock, 600)
 	run(&s);
 	for (k = K_VIOMMU; k <= K_HWQ; k++)
 		kinds += s.made[k] != 0;
-	printf("@@seq mock seed=%u steps=%lu ioctls=%lu succeeded=%lu refused=%lu viommus=%lu vdevices=%lu nested=%lu veventqs=%lu hw_queues=%lu events=%lu wrong=%u\n",
+	kinds += s.mapped != 0;
+	printf("@@seq mock seed=%u steps=%lu ioctls=%lu succeeded=%lu refused=%lu viommus=%lu vdevices=%lu nested=%lu veventqs=%lu hw_queues=%lu events=%lu mmaps=%lu wrong=%u\n",
 	       seed, s.step - 1, s.calls, s.succeeded, s.calls - s.succeeded,
 	       s.made[K_VIOMMU], s.made[K_VDEV], s.made[K_NESTED],
-	       s.made[K_VEVENTQ], s.made[K_HWQ], s.events, (unsigned int)s.bad);
+	       s.made[K_VEVENTQ], s.made[K_HWQ], s.events, s.mapped,
+	       (unsigned int)s.bad);
 	fflush(stdout);
 	ASSERT_FALSE(s.bad);
 	/* A run that made none of some kind tested too little */
-	ASSERT_EQ(K_HWQ - K_VIOMMU + 1, kinds);
+	ASSERT_EQ(K_HWQ - K_VIOMMU + 2, kinds);
 	teardown(_metadata, &s);
 }
 
