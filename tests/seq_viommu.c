@@ -693,6 +693,30 @@ static void op_nested_alloc(struct seq *s)
 }
 
 /*
+ * What the core answers an invalidation before the vIOMMU's driver sees it:
+ * reserved bits, the array's limits, then the object hwpt_id names
+ */
+static int invalidate_core(struct seq *s, const struct iommu_hwpt_invalidate *cmd)
+{
+	if (cmd->__reserved)
+		return EOPNOTSUPP;
+	if (cmd->entry_num &&
+	    (!cmd->data_uptr || !cmd->entry_len || cmd->entry_len > 4096 ||
+	     cmd->entry_num > INV_MAX))
+		return EINVAL;
+	if (cmd->hwpt_id >= MAXID || !cmd->hwpt_id ||
+	    s->o[cmd->hwpt_id].kind == K_NONE ||
+	    s->o[cmd->hwpt_id].kind == K_TOMB)
+		return ENOENT;
+	/* A vIOMMU's nested HWPTs are invalidated through the vIOMMU */
+	if (is(s, cmd->hwpt_id, K_NESTED))
+		return EOPNOTSUPP;
+	if (!is(s, cmd->hwpt_id, K_VIOMMU))
+		return EINVAL;
+	return 0;
+}
+
+/*
  * Guest commands forwarded through a vSMMU: each entry one command, an
  * entry longer than a command ends in zeroes; what comes before the first
  * refused command is done, and entry_num says how far
@@ -744,20 +768,8 @@ static void op_invalidate_smmu(struct seq *s)
 	     tail ? " tail" : "");
 	if (want)
 		;
-	else if (cmd.__reserved)
-		want = EOPNOTSUPP;
-	else if (cmd.entry_num &&
-		 (!cmd.data_uptr || !cmd.entry_len || cmd.entry_len > 4096 ||
-		  cmd.entry_num > INV_MAX))
-		want = EINVAL;
-	else if (cmd.hwpt_id >= MAXID || !cmd.hwpt_id ||
-		 s->o[cmd.hwpt_id].kind == K_NONE ||
-		 s->o[cmd.hwpt_id].kind == K_TOMB)
-		want = ENOENT;
-	else if (is(s, cmd.hwpt_id, K_NESTED))
-		want = EOPNOTSUPP;
-	else if (!is(s, cmd.hwpt_id, K_VIOMMU))
-		want = EINVAL;
+	else if ((want = invalidate_core(s, &cmd)))
+		;
 	else if (cmd.data_type != IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)
 		want = EINVAL;
 	else if (cmd.entry_num && !n)
@@ -835,20 +847,8 @@ static void op_invalidate(struct seq *s)
 	     cmd.entry_len, cmd.entry_num, cmd.__reserved);
 	if (want)
 		;
-	else if (cmd.__reserved)
-		want = EOPNOTSUPP;
-	else if (cmd.entry_num &&
-		 (!cmd.data_uptr || !cmd.entry_len || cmd.entry_len > 4096 ||
-		  cmd.entry_num > INV_MAX))
-		want = EINVAL;
-	else if (cmd.hwpt_id >= MAXID || !cmd.hwpt_id ||
-		 s->o[cmd.hwpt_id].kind == K_NONE ||
-		 s->o[cmd.hwpt_id].kind == K_TOMB)
-		want = ENOENT;
-	else if (is(s, cmd.hwpt_id, K_NESTED))
-		want = EOPNOTSUPP;
-	else if (!is(s, cmd.hwpt_id, K_VIOMMU))
-		want = EINVAL;
+	else if ((want = invalidate_core(s, &cmd)))
+		;
 	else if (cmd.data_type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
 		want = EINVAL;
 	else if (cmd.entry_num && !n)
